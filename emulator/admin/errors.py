@@ -1,0 +1,36 @@
+"""Admin errors as RFC 7807 problem+json: only /_emulator/* may use it, the services use their own."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def problem(status: int, detail: str) -> Response:
+    titles = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
+    body = {"type": "about:blank", "title": titles.get(status, "Error"), "status": status, "detail": detail}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+async def on_admin_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminError)
+    return problem(exc.status, exc.detail)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    return problem(500, f"{type(exc).__name__}: {exc}")
+
+
+HANDLERS = {AdminError: on_admin_error, HTTPException: on_http_error, Exception: on_unexpected}

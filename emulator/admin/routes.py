@@ -1,0 +1,60 @@
+"""/_emulator: health, reset, the virtual clock, and each service's OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..engine import Engine
+from ..services import Service
+from .errors import HANDLERS, AdminError
+
+
+def build_admin(engine: Engine, services: list[Service]) -> Starlette:
+    specs = {s.name: s.openapi for s in services if s.openapi}
+
+    def clock_view() -> dict[str, Any]:
+        now = engine.clock.now()
+        return {"now": engine.clock.iso(now), "epoch": round(now, 3), "time_scale": engine.clock.scale,
+                "pending_timers": len(engine.scheduler)}
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "services": [s.name for s in services]})
+
+    async def reset(request: Request) -> Response:
+        await engine.reset()
+        return JSONResponse({"status": "reset", "clock": clock_view()})
+
+    async def clock(request: Request) -> Response:
+        return JSONResponse(clock_view())
+
+    async def advance(request: Request) -> Response:
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            raise AdminError(400, "body must be JSON like {\"seconds\": 60}") from None
+        seconds = data.get("seconds") if isinstance(data, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 10**9:
+            raise AdminError(400, "seconds: expected a number of simulated seconds between 0 and 1e9")
+        fired = await engine.advance(float(seconds))
+        return JSONResponse({**clock_view(), "fired": fired})
+
+    async def openapi(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in specs:
+            raise AdminError(404, f"no OpenAPI document for {name!r}; known: {', '.join(sorted(specs))}")
+        return FileResponse(specs[name], media_type="application/json")
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        Route("/clock", clock, methods=["GET"]),
+        Route("/clock/advance", advance, methods=["POST"]),
+        Route("/openapi/{name}.json", openapi, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers=HANDLERS)

@@ -1,0 +1,108 @@
+"""The job state machine. A service describes its lifecycle (a Lifecycle); the engine walks each job
+through its resolved timeline on the virtual clock and tells the service when a job enters a step."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .clock import Clock
+from .ids import Ids
+from .model import Job, Step
+from .scheduler import Scheduler
+from .store import MemoryStore
+
+
+class Lifecycle(Protocol):
+    """What a service gives the engine for its jobs."""
+
+    service: str
+
+    def timeline(self, job: Job) -> list[Step]:
+        """The steps a new job goes through (its state table resolved for this job)."""
+
+    async def on_enter(self, job: Job, previous: str | None) -> None:
+        """Side effects of entering job.current (e.g. a callback on a terminal state)."""
+
+
+class Jobs:
+    def __init__(self, store: MemoryStore, clock: Clock, scheduler: Scheduler, ids: Ids) -> None:
+        self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
+        self.lifecycles: dict[str, Lifecycle] = {}
+        self.seq = 0
+        scheduler.on("job", self._fire)
+
+    def register(self, lifecycle: Lifecycle) -> None:
+        self.lifecycles[lifecycle.service] = lifecycle
+
+    async def load(self) -> None:
+        """After a restart: put every waiting job's timer back (overdue ones fire at once, in order)."""
+        for due, job_id in await self.store.due_jobs():
+            self.scheduler.add(due, "job", job_id)
+        self.seq = int(await self.store.get_meta("job_seq") or 0)
+
+    def reset(self) -> None:
+        self.seq = 0
+
+    async def create(
+        self, service: str, owner: str, request: dict[str, Any], *, ref: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Job:
+        now = self.clock.now()
+        self.seq += 1
+        job = Job(
+            id=self.ids.next(f"{service}-job"), service=service, owner=owner, request=request,
+            timeline=[], created=now, seq=self.seq, ref=ref, data=data or {},
+        )
+        lifecycle = self.lifecycles[service]
+        job.timeline = lifecycle.timeline(job)
+        self._enter(job, 0, now)
+        self.store.note_meta("job_seq", self.seq)
+        await self.store.put_job(job)
+        await lifecycle.on_enter(job, None)
+        return job
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self.store.get_job(job_id)
+
+    async def list(self, service: str, owner: str | None = None, ref: str | None = None) -> list[Job]:
+        return await self.store.list_jobs(service, owner, ref)
+
+    async def delete(self, job: Job) -> None:
+        job.next_due = None  # its pending timer finds nothing to do
+        await self.store.delete_job(job.id)
+
+    async def jump(self, job: Job, step: Step) -> Job:
+        """Replace the rest of the job's timeline with `step` and enter it now (cancel, fail, complete)."""
+        job.timeline = job.timeline[: job.step + 1] + [step]
+        await self._move(job, job.step + 1, self.clock.now())
+        return job
+
+    async def advance(self, job: Job) -> Job:
+        """Enter the next step now, as if its timer had fired."""
+        if job.step + 1 < len(job.timeline):
+            await self._move(job, job.step + 1, self.clock.now())
+        return job
+
+    async def _fire(self, job_id: str, due: float) -> None:
+        job = await self.store.get_job(job_id)
+        if job is None or job.next_due != due:
+            return  # deleted, or moved on by another path since this timer was set
+        if job.step + 1 < len(job.timeline):
+            await self._move(job, job.step + 1, due)
+        else:
+            job.next_due = None
+            await self.store.put_job(job)
+
+    async def _move(self, job: Job, index: int, at: float) -> None:
+        previous = job.state
+        self._enter(job, index, at)
+        await self.store.put_job(job)
+        await self.lifecycles[job.service].on_enter(job, previous)
+
+    def _enter(self, job: Job, index: int, at: float) -> None:
+        job.step, job.step_started = index, at
+        seconds = job.timeline[index].seconds
+        job.next_due = None if seconds is None else at + seconds
+        job.history.append({"state": job.state, "at": at})
+        if job.next_due is not None:
+            self.scheduler.add(job.next_due, "job", job.id)

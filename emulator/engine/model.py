@@ -1,0 +1,102 @@
+"""The records the engine keeps: jobs (with their resolved timeline) and webhook deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Step:
+    """One stage of a job's life: a service state, its side fields, and how long it lasts.
+
+    seconds=None means the job stays here until something moves it (a terminal state, or a hold).
+    progress=(start, end) is interpolated over the step (Clipzy's progress_percent, the Gateway's progress).
+    """
+
+    state: str
+    seconds: float | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    progress: tuple[float, float] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Step:
+        progress = data.get("progress")
+        return cls(data["state"], data.get("seconds"), dict(data.get("fields") or {}),
+                   tuple(progress) if progress else None)
+
+
+@dataclass
+class Job:
+    id: str
+    service: str
+    owner: str
+    request: dict[str, Any]
+    timeline: list[Step]
+    created: float
+    seq: int = 0
+    ref: str | None = None  # a service's secondary lookup key (Valossa: customer media id)
+    step: int = 0
+    step_started: float = 0.0
+    next_due: float | None = None
+    # Service-owned facts decided at creation (media duration, scenario name...).
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def current(self) -> Step:
+        return self.timeline[self.step]
+
+    @property
+    def state(self) -> str:
+        return self.current.state
+
+    @property
+    def terminal(self) -> bool:
+        return self.next_due is None and self.step == len(self.timeline) - 1
+
+    def fields(self) -> dict[str, Any]:
+        return self.current.fields
+
+    def progress(self, now: float) -> float | None:
+        step = self.current
+        if not step.progress:
+            return None
+        start, end = step.progress
+        if not step.seconds:
+            return end if step.seconds == 0 else start
+        done = min(max((now - self.step_started) / step.seconds, 0.0), 1.0)
+        return start + (end - start) * done
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        data = dict(data)
+        data["timeline"] = [Step.from_dict(s) for s in data["timeline"]]
+        return cls(**data)
+
+
+@dataclass
+class Webhook:
+    """One callback in the outbox: stored before it is sent; every attempt is recorded."""
+
+    id: str
+    service: str
+    job_id: str | None
+    url: str
+    body: Any
+    created: float
+    headers: dict[str, str] = field(default_factory=dict)
+    event: str = ""
+    state: str = "pending"  # pending | delivered | failed
+    next_attempt: float | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Webhook:
+        return cls(**data)

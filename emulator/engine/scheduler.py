@@ -1,0 +1,107 @@
+"""Timers keyed by virtual due time. Nothing scans all jobs: each job or webhook puts its next timer here.
+
+The background loop sleeps (in real time) until the earliest timer falls due at the clock's time scale;
+advance() fires every timer that falls due, in order, each at its own due time, before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+
+from .clock import Clock
+
+log = logging.getLogger("emulator.scheduler")
+Handler = Callable[[str, float], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._heap: list[tuple[float, int, str, str]] = []
+        self._count = itertools.count()
+        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def on(self, kind: str, handler: Handler, background: bool = False) -> None:
+        """background=True: the real-time loop runs it as a task (a slow webhook receiver must not hold
+        up job timers); advance() always awaits it so its effects are visible when advance returns."""
+        self._handlers[kind] = (handler, background)
+
+    def add(self, due: float, kind: str, key: str) -> None:
+        heapq.heappush(self._heap, (due, next(self._count), kind, key))
+        if self._heap[0][0] == due:
+            self._wake.set()
+
+    def clear(self) -> None:
+        self._heap.clear()
+
+    def next_due(self) -> float | None:
+        return self._heap[0][0] if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    async def run_until(self, until: float, inline: bool = True) -> int:
+        """Fire every timer due at or before `until`, in due order; returns how many fired."""
+        fired = 0
+        async with self._lock:
+            while self._heap and self._heap[0][0] <= until:
+                due, _, kind, key = heapq.heappop(self._heap)
+                self.clock.set(due)
+                handler, background = self._handlers[kind]
+                fired += 1
+                if background and not inline:
+                    task = asyncio.create_task(self._guard(handler, key, due))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                else:
+                    await self._guard(handler, key, due)
+        return fired
+
+    async def advance(self, seconds: float) -> int:
+        target = self.clock.now() + seconds
+        fired = await self.run_until(target, inline=True)
+        self.clock.set(target)
+        return fired
+
+    @staticmethod
+    async def _guard(handler: Handler, key: str, due: float) -> None:
+        try:
+            await handler(key, due)
+        except Exception:  # one broken timer must not stop the others
+            log.exception("timer %s failed", key)
+
+    # --- the real-time loop
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._loop_task:
+            self._loop_task.cancel()
+            try:
+                await self._loop_task
+            except asyncio.CancelledError:
+                pass
+            self._loop_task = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            due = self.next_due()
+            delay = self.clock.real_seconds_until(due) if due is not None else float("inf")
+            if delay > 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), None if delay == float("inf") else delay)
+                except TimeoutError:
+                    pass
+                continue
+            await self.run_until(self.clock.now(), inline=False)

@@ -1,0 +1,207 @@
+"""The default store: SQLite (WAL) through aiosqlite, upload chunks as files under <data_dir>/uploads.
+
+Reads of hot jobs come from a bounded in-process cache, so polling costs no I/O. Writes are queued and
+committed in groups by one writer task; each caller awaits the commit of the group that holds its write,
+so a request that answered 200 has its job on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .model import Job, Webhook
+from .store import MemoryStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL,
+    ref TEXT, next_due REAL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, body TEXT NOT NULL, PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+"""
+
+JOB_UPSERT = (
+    "INSERT OR REPLACE INTO jobs (id, seq, service, owner, ref, next_due, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class SqliteStore(MemoryStore):
+    def __init__(self, data_dir: Path, cache_size: int = 20_000) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.cache_size = cache_size
+        self.jobs: OrderedDict[str, Job] = OrderedDict()  # LRU cache of the jobs table
+        self.db: aiosqlite.Connection | None = None
+        self._queue: list[tuple[str, tuple[Any, ...]]] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    async def open(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = await aiosqlite.connect(self.data_dir / "emulator.sqlite3")
+        await self.db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + SCHEMA)
+        await self.db.commit()
+        async with self.db.execute("SELECT body FROM webhooks") as cur:
+            for (body,) in await cur.fetchall():
+                hook = Webhook.from_dict(json.loads(body))
+                self.webhooks[hook.id] = hook
+        async with self.db.execute("SELECT kind, key, body FROM records") as cur:
+            for kind, key, body in await cur.fetchall():
+                self.records[(kind, key)] = json.loads(body)
+        async with self.db.execute("SELECT key, body FROM meta") as cur:
+            for key, body in await cur.fetchall():
+                self.meta[key] = json.loads(body)
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def close(self) -> None:
+        if self._writer:
+            await self._flush()
+            self._writer.cancel()
+            self._writer = None
+        if self.db:
+            await self.db.close()
+            self.db = None
+
+    async def reset(self) -> None:
+        await super().reset()
+        await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
+        shutil.rmtree(self.uploads_dir, ignore_errors=True)
+
+    # --- the writer: one task, group commits
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((sql, params))
+        self._waiters.append(future)
+        self._wake.set()
+        await future
+
+    async def _flush(self) -> None:
+        """Resolves once every write queued before it is committed (writes go in order)."""
+        await self._write("PRAGMA wal_checkpoint(PASSIVE);", ())
+
+    async def _write_loop(self) -> None:
+        assert self.db is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(0)  # let writes issued in the same tick join this group
+            batch, waiters = self._queue, self._waiters
+            self._queue, self._waiters = [], []
+            if not batch:
+                continue
+            try:
+                for sql, params in batch:
+                    if params:
+                        await self.db.execute(sql, params)
+                    else:
+                        await self.db.executescript(sql)
+                await self.db.commit()
+                error: BaseException | None = None
+            except Exception as exc:  # surfaces to every caller of the batch
+                error = exc
+            for w in waiters:
+                if not w.done():
+                    w.set_exception(error) if error else w.set_result(None)
+
+    # --- jobs
+    def _cache(self, job: Job) -> None:
+        self.jobs[job.id] = job
+        self.jobs.move_to_end(job.id)
+        while len(self.jobs) > self.cache_size:
+            self.jobs.popitem(last=False)
+
+    async def put_job(self, job: Job) -> None:
+        self._cache(job)
+        body = json.dumps(job.to_dict(), separators=(",", ":"))
+        await self._write(JOB_UPSERT, (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body))
+
+    async def get_job(self, job_id: str) -> Job | None:
+        job = self.jobs.get(job_id)
+        if job is not None:
+            return job
+        assert self.db is not None
+        async with self.db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        job = Job.from_dict(json.loads(row[0]))
+        self._cache(job)
+        return job
+
+    async def delete_job(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+        await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    async def list_jobs(
+        self, service: str | None = None, owner: str | None = None, ref: str | None = None
+    ) -> list[Job]:
+        assert self.db is not None
+        where, params = [], []
+        for column, value in (("service", service), ("owner", owner), ("ref", ref)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
+        async with self.db.execute(sql + " ORDER BY seq DESC", params) as cur:
+            rows = await cur.fetchall()
+        # The cache holds the newest copy of a job whose write may still be in flight.
+        return [self.jobs.get(i) or Job.from_dict(json.loads(body)) for i, body in rows]
+
+    async def due_jobs(self) -> list[tuple[float, str]]:
+        assert self.db is not None
+        async with self.db.execute("SELECT next_due, id FROM jobs WHERE next_due IS NOT NULL") as cur:
+            return [(due, i) for due, i in await cur.fetchall()]
+
+    # --- webhooks, records, meta: small, kept whole in memory and written through
+    async def put_webhook(self, hook: Webhook) -> None:
+        await super().put_webhook(hook)
+        await self._write("INSERT OR REPLACE INTO webhooks VALUES (?, ?)", (hook.id, json.dumps(hook.to_dict())))
+
+    async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        await super().put_record(kind, key, value)
+        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
+
+    async def set_meta(self, key: str, value: Any) -> None:
+        await super().set_meta(key, value)
+        await self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def note_meta(self, key: str, value: Any) -> None:
+        super().note_meta(key, value)
+        self._queue.append(("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value))))
+
+    # --- chunks on disk: a file per chunk, written off the event loop
+    def _chunk_path(self, key: str, index: int) -> Path:
+        return self.uploads_dir / key / f"{index}.chunk"
+
+    async def put_chunk(self, key: str, index: int, data: bytes) -> None:
+        path = self._chunk_path(key, index)
+
+        def write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+
+        await asyncio.to_thread(write)
+
+    async def get_chunk(self, key: str, index: int) -> bytes | None:
+        path = self._chunk_path(key, index)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None

@@ -1,0 +1,28 @@
+"""Emulated services. Each lives in its own package with a build(engine, settings) -> Service function;
+a service never imports another one, and the engine imports none of them."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.types import ASGIApp
+
+# Package names under emulator.services, in mount order.
+SERVICE_PACKAGES = ("valossa",)
+
+
+@dataclass
+class Service:
+    name: str
+    mounts: dict[str, ASGIApp]  # path prefix -> ASGI app with the service's own error handlers
+    openapi: Path | None = None
+    description: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def build_services(engine, settings) -> list[Service]:  # type: ignore[no-untyped-def]
+    return [
+        importlib.import_module(f"{__name__}.{name}").build(engine, settings) for name in SERVICE_PACKAGES
+    ]

@@ -1,0 +1,25 @@
+"""Valossa Core API (/core/1.0). Docs: shared/seeds 000-002; facts: shared/reference/valossa.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from ...engine import Engine
+from ...settings import Settings
+from .. import Service
+from .errors import HANDLERS
+from .lifecycle import ValossaLifecycle
+from .routes import CoreApi
+
+
+def build(engine: Engine, settings: Settings) -> Service:
+    engine.jobs.register(ValossaLifecycle(engine))
+    core = Starlette(routes=CoreApi(engine, settings).routes(), exception_handlers=HANDLERS)
+    return Service(
+        name="valossa",
+        mounts={"/core/1.0": core},
+        openapi=Path(__file__).with_name("openapi.json"),
+        description="Valossa Core API",
+    )

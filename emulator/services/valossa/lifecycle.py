@@ -1,0 +1,73 @@
+"""The Valossa Core job lifecycle (docs: job_status, core concepts) as a table the engine walks.
+
+queued (media queued -> downloading) -> preparing_analysis -> processing -> finished | error.
+Durations are simulated seconds; processing grows with the media duration.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ...engine import Engine, Job, Step
+
+SERVICE = "valossa"
+TERMINAL = ("finished", "error")
+CANCELLABLE = ("queued", "on_hold")
+
+# poll_again_after_seconds as the real service would suggest it (docs example: 30 while processing).
+POLL_QUEUED = 60
+POLL_RUNNING = 30
+
+
+def default_timeline(duration_s: float) -> list[Step]:
+    def step(state: str, seconds: float | None, transfer: str, poll: int | None) -> Step:
+        fields = {"media_transfer_status": transfer, "details": None, "poll_again_after_seconds": poll}
+        return Step(state, None if seconds is None else round(seconds, 3), fields)
+
+    return [
+        step("queued", 10, "queued", POLL_QUEUED),
+        step("queued", 5 + 0.05 * duration_s, "downloading", POLL_RUNNING),
+        step("preparing_analysis", 20, "finished", POLL_RUNNING),
+        step("processing", 60 + 0.5 * duration_s, "finished", POLL_RUNNING),
+        step("finished", None, "finished", None),
+    ]
+
+
+def error_step(details: str, transfer: str) -> Step:
+    return Step("error", None, {"media_transfer_status": transfer, "details": details,
+                                "poll_again_after_seconds": None})
+
+
+def status_view(job: Job, time_scale: float) -> dict[str, Any]:
+    """The job_status body; also the callback body."""
+    fields = job.fields()
+    poll = fields.get("poll_again_after_seconds")
+    if job.state in TERMINAL:
+        poll = None
+    elif poll is not None and time_scale > 0:
+        # Real suggestion scaled to emulated time, so a polite client polls as often as it should.
+        poll = max(1, math.ceil(poll / time_scale))
+    return {
+        "job_id": job.id,
+        "status": job.state,
+        "media_transfer_status": fields.get("media_transfer_status"),
+        "details": fields.get("details"),
+        "poll_again_after_seconds": poll,
+    }
+
+
+class ValossaLifecycle:
+    service = SERVICE
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def timeline(self, job: Job) -> list[Step]:
+        return default_timeline(job.data["media"]["duration_s"])
+
+    async def on_enter(self, job: Job, previous: str | None) -> None:
+        url = (job.request.get("callback") or {}).get("url")
+        if url and job.state in TERMINAL and previous not in TERMINAL:
+            body = status_view(job, self.engine.clock.scale)
+            await self.engine.webhooks.enqueue(SERVICE, url, body, job_id=job.id, event=job.state)

@@ -1,0 +1,160 @@
+"""The nine Core API functions (docs: API overview). Routes parse and check; the engine does the rest."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ...engine import Engine, Job
+from ...settings import Settings
+from . import params
+from .errors import JOB_NOT_FOUND, ValossaError, invalid
+from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, error_step, status_view
+from .media import media_facts
+from .models import JobRef, NewJob, parse
+from .results import RESULT_TYPES, build_core, render
+from .uploads import SCHEME, Uploads
+
+
+class CoreApi:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.api_keys = set(settings.valossa.api_keys) if settings.valossa.api_keys is not None else None
+        self.uploads = Uploads(engine, settings.valossa.upload_chunk_size_bytes)
+        self._results: OrderedDict[str, dict[str, Any]] = OrderedDict()  # core documents, by job id
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/new_job", self.new_job, methods=["POST"]),
+            Route("/job_status", self.job_status, methods=["GET"]),
+            Route("/job_results", self.job_results, methods=["GET"]),
+            Route("/list_jobs", self.list_jobs, methods=["GET"]),
+            Route("/cancel_job", self.cancel_job, methods=["POST"]),
+            Route("/delete_job", self.delete_job, methods=["POST"]),
+            Route("/initialize_file_upload", self.initialize_file_upload, methods=["POST"]),
+            Route("/send_file_chunk", self.send_file_chunk, methods=["POST"]),
+            Route("/finalize_file_upload", self.finalize_file_upload, methods=["POST"]),
+        ]
+
+    # --- helpers
+    def key(self, data: Any) -> str:
+        key = data.get("api_key")
+        if key is None or key == "":
+            raise ValossaError(401, "Missing required field: api_key")
+        if not isinstance(key, str) or (self.api_keys is not None and key not in self.api_keys):
+            raise ValossaError(401, "Invalid API key")
+        return key
+
+    async def job(self, key: str, job_id: str | None) -> Job:
+        job = await self.engine.jobs.get(job_id) if job_id else None
+        if job is None or job.service != SERVICE or job.owner != key:
+            raise ValossaError(404, JOB_NOT_FOUND)  # another key's job is as unknown as a missing one
+        return job
+
+    def status(self, job: Job) -> dict[str, Any]:
+        return status_view(job, self.engine.clock.scale)
+
+    # --- jobs
+    async def new_job(self, request: Request) -> Response:
+        data = await params.json_body(request)
+        key = self.key(data)
+        body = parse(NewJob, data)
+        url = body.media.video.url
+        if url.startswith(SCHEME):
+            await self.uploads.check_url(key, url)
+        stored = body.model_dump(mode="json", exclude_none=True)
+        stored["media"].setdefault("language", "en-US")
+        ref = body.media.customer_media_info.id if body.media.customer_media_info else None
+        job = await self.engine.jobs.create(
+            SERVICE, key, stored, ref=ref, data={"media": media_facts(url, self.engine.seed)}
+        )
+        return JSONResponse({"job_id": job.id})
+
+    async def job_status(self, request: Request) -> Response:
+        query = request.query_params
+        key = self.key(query)
+        job = await self.job(key, params.text(query, "job_id"))
+        return JSONResponse(self.status(job))
+
+    async def job_results(self, request: Request) -> Response:
+        query = request.query_params
+        key = self.key(query)
+        job = await self.job(key, params.text(query, "job_id"))
+        result_type = query.get("type") or "core"
+        if result_type not in RESULT_TYPES:
+            raise invalid("type", "expected one of " + ", ".join(RESULT_TYPES))
+        if job.state != "finished":
+            why = "it ended with an error" if job.state in TERMINAL else f"its status is {job.state}"
+            raise ValossaError(400, f"Job is not finished: {why}")
+        media_type, content = render(result_type, self.core(job))
+        return Response(content, media_type=media_type)
+
+    def core(self, job: Job) -> dict[str, Any]:
+        core = self._results.get(job.id)
+        if core is None:
+            core = self._results[job.id] = build_core(job, self.engine.seed)
+            while len(self._results) > 64:
+                self._results.popitem(last=False)
+        return core
+
+    async def list_jobs(self, request: Request) -> Response:
+        query = request.query_params
+        key = self.key(query)
+        show_status = params.boolean(query, "show_status")
+        ref = params.text(query, "customer_media_info.id", required=False)
+        jobs = await self.engine.jobs.list(SERVICE, key, ref)
+        listed: list[dict[str, Any]] = []
+        for job in jobs:
+            item: dict[str, Any] = {"job_id": job.id}
+            if show_status:
+                status = self.status(job)
+                status.pop("job_id")
+                item["job_status"] = status
+            listed.append(item)
+        return JSONResponse({"jobs": listed})
+
+    async def cancel_job(self, request: Request) -> Response:
+        data = await params.json_body(request)
+        key = self.key(data)
+        job = await self.job(key, parse(JobRef, data).job_id)
+        if job.state not in CANCELLABLE:
+            raise ValossaError(400, f"Job cannot be cancelled: only a job still in the waiting queue can be "
+                                    f"cancelled, and this job's status is {job.state}")
+        transfer = job.fields().get("media_transfer_status")
+        await self.engine.jobs.jump(job, error_step("Job was cancelled", "error" if transfer != "finished"
+                                                    else transfer))
+        return JSONResponse({})
+
+    async def delete_job(self, request: Request) -> Response:
+        data = await params.json_body(request)
+        key = self.key(data)
+        job = await self.job(key, parse(JobRef, data).job_id)
+        await self.engine.jobs.delete(job)
+        self._results.pop(job.id, None)
+        return JSONResponse({})
+
+    # --- chunked upload
+    async def initialize_file_upload(self, request: Request) -> Response:
+        data = await params.form_body(request)
+        key = self.key(data)
+        size = params.integer(data, "file_size_bytes")
+        return JSONResponse(await self.uploads.initialize(key, size))
+
+    async def send_file_chunk(self, request: Request) -> Response:
+        data = await params.form_body(request)
+        key = self.key(data)
+        upload_id = params.text(data, "upload_id")
+        index = params.integer(data, "chunk_index")
+        chunk = await params.file_bytes(data, "file_data")
+        await self.uploads.send_chunk(key, upload_id, index, chunk)
+        return JSONResponse({})
+
+    async def finalize_file_upload(self, request: Request) -> Response:
+        data = await params.form_body(request)
+        key = self.key(data)
+        return JSONResponse(await self.uploads.finalize(key, params.text(data, "upload_id")))
