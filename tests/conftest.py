@@ -1,0 +1,44 @@
+"""Shared fixtures: the real app with frozen virtual time, a webhook receiver, a settable wall clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+from helpers import Receiver, running
+
+from emulator.settings import Settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # Frozen time: only /_emulator/clock/advance moves it, so tests never sleep.
+    return Settings(in_memory=True, time_scale=0, seed=7)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(settings) as c:
+        yield c
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+class Wall:
+    """What the emulator reads as real time in restart tests."""
+
+    now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def wall() -> Callable[[], float]:
+    return Wall()

@@ -1,0 +1,80 @@
+"""Helpers for tests: run the real app behind httpx's ASGI transport, drive the clock, make jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import AsyncIterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from emulator.app import create_app
+from emulator.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, **kwargs: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app (lifespan included) and yield a client speaking HTTP to it."""
+    app = create_app(settings, **kwargs)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            yield client
+
+
+async def advance(client: httpx.AsyncClient, seconds: float) -> dict[str, Any]:
+    r = await client.post("/_emulator/clock/advance", json={"seconds": seconds})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def new_job(client: httpx.AsyncClient, key: str = "key-a", **body: Any) -> str:
+    payload = {"api_key": key, "media": {"video": {"url": "https://example.com/video.mp4"}}, **body}
+    r = await client.post("/core/1.0/new_job", json=payload)
+    assert r.status_code == 200, r.text
+    return r.json()["job_id"]
+
+
+async def status(client: httpx.AsyncClient, job_id: str, key: str = "key-a") -> dict[str, Any]:
+    r = await client.get("/core/1.0/job_status", params={"api_key": key, "job_id": job_id})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def message(response: httpx.Response) -> str:
+    """The single message of a Valossa error body, checking the envelope on the way."""
+    body = response.json()
+    assert list(body) == ["errors"] and len(body["errors"]) == 1, body
+    return body["errors"][0]["message"]
+
+
+class Receiver:
+    """A local HTTP server that records every POST and answers with the next scripted status."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.script: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.calls.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+                code = receiver.script.pop(0) if receiver.script else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
