@@ -1,5 +1,23 @@
-"""The emulator's own API under /_emulator (never mixed into an emulated API)."""
+"""The emulator's own API under /_emulator (never mixed into an emulated API).
 
-from .routes import build_admin
+Each module here contributes routes(engine, services) for one concern; build_admin mounts them together.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from ..engine import Engine
+from ..services import Service
+from . import core
+from .errors import HANDLERS
+
+MODULES = (core,)
+
+
+def build_admin(engine: Engine, services: list[Service]) -> Starlette:
+    routes = [route for module in MODULES for route in module.routes(engine, services)]
+    return Starlette(routes=routes, exception_handlers=HANDLERS)
+
 
 __all__ = ["build_admin"]

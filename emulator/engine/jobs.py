@@ -23,6 +23,12 @@ class Lifecycle(Protocol):
     async def on_enter(self, job: Job, previous: str | None) -> None:
         """Side effects of entering job.current (e.g. a callback on a terminal state)."""
 
+    def success_step(self, job: Job) -> Step:
+        """The terminal step a job jumps to when told to complete now."""
+
+    def failure_step(self, job: Job, details: str | None) -> Step:
+        """The terminal step a job jumps to when told to fail now."""
+
 
 class Jobs:
     def __init__(self, store: MemoryStore, clock: Clock, scheduler: Scheduler, ids: Ids) -> None:
@@ -76,6 +82,12 @@ class Jobs:
         job.timeline = job.timeline[: job.step + 1] + [step]
         await self._move(job, job.step + 1, self.clock.now())
         return job
+
+    async def complete(self, job: Job) -> Job:
+        return await self.jump(job, self.lifecycles[job.service].success_step(job))
+
+    async def fail(self, job: Job, details: str | None = None) -> Job:
+        return await self.jump(job, self.lifecycles[job.service].failure_step(job, details))
 
     async def advance(self, job: Job) -> Job:
         """Enter the next step now, as if its timer had fired."""

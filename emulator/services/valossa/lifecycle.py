@@ -66,6 +66,13 @@ class ValossaLifecycle:
     def timeline(self, job: Job) -> list[Step]:
         return default_timeline(job.data["media"]["duration_s"])
 
+    def success_step(self, job: Job) -> Step:
+        return default_timeline(0)[-1]
+
+    def failure_step(self, job: Job, details: str | None) -> Step:
+        transfer = job.fields().get("media_transfer_status")
+        return error_step(details or "Analysis failed", transfer if transfer == "finished" else "error")
+
     async def on_enter(self, job: Job, previous: str | None) -> None:
         url = (job.request.get("callback") or {}).get("url")
         if url and job.state in TERMINAL and previous not in TERMINAL:

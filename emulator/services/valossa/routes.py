@@ -10,10 +10,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ...engine import Engine, Job
+from ...engine.journal import tag
 from ...settings import Settings
 from . import params
 from .errors import JOB_NOT_FOUND, ValossaError, invalid
-from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, error_step, status_view
+from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
 from .media import media_facts
 from .models import JobRef, NewJob, parse
 from .results import RESULT_TYPES, build_core, render
@@ -50,10 +51,11 @@ class CoreApi:
             raise ValossaError(401, "Invalid API key")
         return key
 
-    async def job(self, key: str, job_id: str | None) -> Job:
+    async def job(self, request: Request, key: str, job_id: str | None) -> Job:
         job = await self.engine.jobs.get(job_id) if job_id else None
         if job is None or job.service != SERVICE or job.owner != key:
             raise ValossaError(404, JOB_NOT_FOUND)  # another key's job is as unknown as a missing one
+        tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
         return job
 
     def status(self, job: Job) -> dict[str, Any]:
@@ -73,18 +75,19 @@ class CoreApi:
         job = await self.engine.jobs.create(
             SERVICE, key, stored, ref=ref, data={"media": media_facts(url, self.engine.seed)}
         )
+        tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
         return JSONResponse({"job_id": job.id})
 
     async def job_status(self, request: Request) -> Response:
         query = request.query_params
         key = self.key(query)
-        job = await self.job(key, params.text(query, "job_id"))
+        job = await self.job(request, key, params.text(query, "job_id"))
         return JSONResponse(self.status(job))
 
     async def job_results(self, request: Request) -> Response:
         query = request.query_params
         key = self.key(query)
-        job = await self.job(key, params.text(query, "job_id"))
+        job = await self.job(request, key, params.text(query, "job_id"))
         result_type = query.get("type") or "core"
         if result_type not in RESULT_TYPES:
             raise invalid("type", "expected one of " + ", ".join(RESULT_TYPES))
@@ -121,19 +124,17 @@ class CoreApi:
     async def cancel_job(self, request: Request) -> Response:
         data = await params.json_body(request)
         key = self.key(data)
-        job = await self.job(key, parse(JobRef, data).job_id)
+        job = await self.job(request, key, parse(JobRef, data).job_id)
         if job.state not in CANCELLABLE:
             raise ValossaError(400, f"Job cannot be cancelled: only a job still in the waiting queue can be "
                                     f"cancelled, and this job's status is {job.state}")
-        transfer = job.fields().get("media_transfer_status")
-        await self.engine.jobs.jump(job, error_step("Job was cancelled", "error" if transfer != "finished"
-                                                    else transfer))
+        await self.engine.jobs.fail(job, "Job was cancelled")
         return JSONResponse({})
 
     async def delete_job(self, request: Request) -> Response:
         data = await params.json_body(request)
         key = self.key(data)
-        job = await self.job(key, parse(JobRef, data).job_id)
+        job = await self.job(request, key, parse(JobRef, data).job_id)
         await self.engine.jobs.delete(job)
         self._results.pop(job.id, None)
         return JSONResponse({})

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..engine import Engine
 from ..services import Service
-from .errors import HANDLERS, AdminError
+from .errors import AdminError
 
 
-def build_admin(engine: Engine, services: list[Service]) -> Starlette:
+def routes(engine: Engine, services: list[Service]) -> list[Route]:
     specs = {s.name: s.openapi for s in services if s.openapi}
 
     def clock_view() -> dict[str, Any]:
@@ -50,11 +49,10 @@ def build_admin(engine: Engine, services: list[Service]) -> Starlette:
             raise AdminError(404, f"no OpenAPI document for {name!r}; known: {', '.join(sorted(specs))}")
         return FileResponse(specs[name], media_type="application/json")
 
-    routes = [
+    return [
         Route("/health", health, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", clock, methods=["GET"]),
         Route("/clock/advance", advance, methods=["POST"]),
         Route("/openapi/{name}.json", openapi, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers=HANDLERS)
