@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import build_admin
 from .engine import Engine
+from .engine.faults import RAW_SEND, FaultTransport
 from .services import build_services
 from .settings import Settings
 
@@ -48,6 +50,16 @@ class RequestLog:
             access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, ms)
 
 
+BUILTIN_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class EmulatorApp(Starlette):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The server's own send, before middleware wraps it: fault injection reaches the socket through it.
+        scope[RAW_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"no emulated API at {request.url.path}"}, status_code=404)
 
@@ -59,8 +71,12 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
         seed=settings.seed,
         data_dir=None if settings.in_memory else settings.data_dir,
         wall=wall,
+        scenario_dirs=settings.scenarios,
+        builtin_scenarios=BUILTIN_SCENARIOS if BUILTIN_SCENARIOS.is_dir() else None,
+        watch=settings.watch,
     )
     services = build_services(engine, settings)
+    engine.scenarios.load()  # raises ScenarioError: the server does not start on an invalid file
     routes = [Mount(prefix, app=sub) for s in services for prefix, sub in s.mounts.items()]
     routes.append(Mount("/_emulator", app=build_admin(engine, services)))
 
@@ -72,7 +88,8 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
         finally:
             await engine.stop()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
+    app = EmulatorApp(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
+    app.add_middleware(FaultTransport)
     app.add_middleware(RequestLog)
     app.state.engine = engine
     app.state.services = services

@@ -40,7 +40,17 @@ class Settings(BaseModel):
     time_scale: float = Field(default=60.0, ge=0)
     seed: int | None = None
     log_level: str = "info"
+    # Folders (or files) of scenario YAML, matched before the shipped ones; --watch reloads them on change.
+    scenarios: list[Path] = Field(default_factory=list)
+    watch: bool = False
     valossa: ValossaSettings = Field(default_factory=ValossaSettings)
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p for p in value.replace(os.pathsep, ",").split(",") if p.strip()]
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -9,10 +9,10 @@ from starlette.applications import Starlette
 
 from ..engine import Engine
 from ..services import Service
-from . import core
+from . import core, scenarios
 from .errors import HANDLERS
 
-MODULES = (core,)
+MODULES = (core, scenarios)
 
 
 def build_admin(engine: Engine, services: list[Service]) -> Starlette:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from .clock import Clock
+from .faults import Faults
 from .ids import Ids
 from .jobs import Jobs, Lifecycle
 from .model import Job, Step, Webhook
+from .scenarios import Scenarios
 from .scheduler import Scheduler
 from .store import MemoryStore
 from .webhooks import Webhooks
@@ -19,8 +23,11 @@ __all__ = ["Clock", "Engine", "Job", "Lifecycle", "Step", "Webhook"]
 class Engine:
     def __init__(
         self, *, time_scale: float, seed: int | None, data_dir: Path | None,
-        wall: Callable[[], float] | None = None,
+        wall: Callable[[], float] | None = None, scenario_dirs: list[Path] | None = None,
+        builtin_scenarios: Path | None = None, watch: bool = False,
     ) -> None:
+        self.watch = watch
+        self._watcher: asyncio.Task[None] | None = None
         self.clock = Clock(time_scale, wall) if wall else Clock(time_scale)
         if data_dir is None:
             self.store = MemoryStore()
@@ -31,7 +38,9 @@ class Engine:
         self.seed = seed
         self.ids = Ids(seed, on_change=lambda counters: self.store.note_meta("ids", counters))
         self.scheduler = Scheduler(self.clock)
-        self.jobs = Jobs(self.store, self.clock, self.scheduler, self.ids)
+        self.scenarios = Scenarios(dirs=list(scenario_dirs or []), builtin=builtin_scenarios)
+        self.faults = Faults(self.scenarios, self.clock, seed)
+        self.jobs = Jobs(self.store, self.clock, self.scheduler, self.ids, self.scenarios)
         self.webhooks = Webhooks(self.store, self.clock, self.scheduler, self.ids)
 
     async def start(self) -> None:
@@ -45,8 +54,12 @@ class Engine:
         await self.jobs.load()
         await self.webhooks.load()
         self.scheduler.start()
+        if self.watch:
+            self._watcher = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
+        if self._watcher:
+            self._watcher.cancel()
         await self.scheduler.stop()
         await self.webhooks.close()
         await self._save_clock()
@@ -58,6 +71,8 @@ class Engine:
         await self.store.reset()
         self.ids.counters = {}
         self.jobs.reset()
+        self.scenarios.reset()
+        self.faults.reset()
         await self._save_clock()
 
     async def advance(self, seconds: float) -> int:
@@ -67,3 +82,12 @@ class Engine:
 
     async def _save_clock(self) -> None:
         await self.store.set_meta("clock", list(self.clock.anchor()))
+
+    async def _watch(self) -> None:
+        """--watch: reload scenario files when they change (jobs keep the timeline they started with)."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.scenarios.reload_if_changed()
+            except OSError as exc:  # a file vanished mid-scan: try again next time
+                logging.getLogger("emulator.scenarios").warning("scenario watch: %s", exc)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from .clock import Clock
 from .ids import Ids
 from .model import Job, Step
+from .scenarios import Choice, LifecycleSpec, Scenarios, resolve_timeline
 from .scheduler import Scheduler
 from .store import MemoryStore
 
@@ -16,6 +17,7 @@ class Lifecycle(Protocol):
     """What a service gives the engine for its jobs."""
 
     service: str
+    spec: LifecycleSpec
 
     def timeline(self, job: Job) -> list[Step]:
         """The steps a new job goes through (its state table resolved for this job)."""
@@ -31,14 +33,18 @@ class Lifecycle(Protocol):
 
 
 class Jobs:
-    def __init__(self, store: MemoryStore, clock: Clock, scheduler: Scheduler, ids: Ids) -> None:
+    def __init__(
+        self, store: MemoryStore, clock: Clock, scheduler: Scheduler, ids: Ids, scenarios: Scenarios
+    ) -> None:
         self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
+        self.scenarios = scenarios
         self.lifecycles: dict[str, Lifecycle] = {}
         self.seq = 0
         scheduler.on("job", self._fire)
 
     def register(self, lifecycle: Lifecycle) -> None:
         self.lifecycles[lifecycle.service] = lifecycle
+        self.scenarios.specs[lifecycle.service] = lifecycle.spec
 
     async def load(self) -> None:
         """After a restart: put every waiting job's timer back (overdue ones fire at once, in order)."""
@@ -51,8 +57,9 @@ class Jobs:
 
     async def create(
         self, service: str, owner: str, request: dict[str, Any], *, ref: str | None = None,
-        data: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None, choice: Choice | None = None,
     ) -> Job:
+        """A new job; `choice` is the scenario it runs (its media, timeline and webhook policy)."""
         now = self.clock.now()
         self.seq += 1
         job = Job(
@@ -60,7 +67,20 @@ class Jobs:
             timeline=[], created=now, seq=self.seq, ref=ref, data=data or {},
         )
         lifecycle = self.lifecycles[service]
-        job.timeline = lifecycle.timeline(job)
+        scenario = choice.scenario if choice else None
+        if scenario is not None:
+            job.data["scenario"] = choice.name
+            _apply_media(job.data.setdefault("media", {}), scenario.media)
+            if scenario.webhooks:
+                job.data["webhooks"] = scenario.webhooks.model_dump()
+            if scenario.results:
+                job.data["results"] = scenario.results
+            self.scenarios.commit(service, choice)
+        if scenario is not None and scenario.timeline:
+            media_seconds = float(job.data["media"].get("duration_s") or 0)
+            job.timeline = resolve_timeline(scenario.timeline, lifecycle.spec, media_seconds)
+        else:
+            job.timeline = lifecycle.timeline(job)
         self._enter(job, 0, now)
         self.store.note_meta("job_seq", self.seq)
         await self.store.put_job(job)
@@ -118,3 +138,16 @@ class Jobs:
         job.history.append({"state": job.state, "at": at})
         if job.next_due is not None:
             self.scheduler.add(job.next_due, "job", job.id)
+
+
+def _apply_media(media: dict[str, Any], spec: Any) -> None:
+    """A scenario's media block wins over what the service derived (keys shared by every service)."""
+    if spec is None:
+        return
+    if spec.duration is not None:
+        media["duration_s"] = spec.duration
+    if spec.fps is not None:
+        media["fps"] = spec.fps
+    if spec.resolution:
+        width, height = spec.resolution.split("x")
+        media["x_pixels"], media["y_pixels"] = int(width), int(height)

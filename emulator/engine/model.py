@@ -90,9 +90,11 @@ class Webhook:
     created: float
     headers: dict[str, str] = field(default_factory=dict)
     event: str = ""
-    state: str = "pending"  # pending | delivered | failed
+    state: str = "pending"  # pending | held | delivered | failed | dropped
     next_attempt: float | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)  # the scenario's webhooks block, if any
+    duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,5 +1,7 @@
 """The webhook outbox: each callback is stored before it is sent, sent with an httpx POST, retried with
-exponential backoff in virtual time on a non-2xx answer or a connection error; every attempt is recorded."""
+exponential backoff in virtual time on a non-2xx answer or a connection error; every attempt is recorded.
+A scenario's webhooks block (stored on the job) changes delay, retries and backoff, and can lose the first
+attempts, drop, duplicate, reorder or rewrite deliveries, to test a receiver's idempotency."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ import json
 import time
 from typing import Any
 
-import httpx
-
 from .clock import Clock
 from .ids import Ids
-from .model import Webhook
+from .model import Job, Webhook
 from .scheduler import Scheduler
 from .store import MemoryStore
 
@@ -23,7 +23,7 @@ class Webhooks:
     ) -> None:
         self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
-        self._client: httpx.AsyncClient | None = None
+        self._client: Any = None  # httpx.AsyncClient, made on first use (import kept off startup)
         scheduler.on("webhook", self._fire, background=True)
 
     async def load(self) -> None:
@@ -37,17 +37,42 @@ class Webhooks:
             self._client = None
 
     async def enqueue(
-        self, service: str, url: str, body: Any, *, job_id: str | None = None, event: str = "",
-        headers: dict[str, str] | None = None, delay: float = 0.0,
+        self, service: str, url: str, body: Any, *, job: Job | None = None, event: str = "",
+        headers: dict[str, str] | None = None,
     ) -> Webhook:
+        policy = dict((job.data.get("webhooks") if job else None) or {})
+        if policy.get("body"):
+            body = _merge(body, policy["body"])
         now = self.clock.now()
         hook = Webhook(
-            id=self.ids.next("webhook"), service=service, job_id=job_id, url=url, body=body,
-            created=now, headers=headers or {}, event=event, next_attempt=now + delay,
+            id=self.ids.next("webhook"), service=service, job_id=job.id if job else None, url=url, body=body,
+            created=now, headers=headers or {}, event=event, policy=policy,
         )
-        await self.store.put_webhook(hook)
-        self.scheduler.add(hook.next_attempt, "webhook", hook.id)
+        if policy.get("drop"):
+            hook.state = "dropped"
+            hook.attempts.append({"at": now, "status_code": None, "error": "dropped by scenario", "duration_ms": 0})
+            await self.store.put_webhook(hook)
+            return hook
+        if policy.get("out_of_order") and job is not None:
+            hook.state = "held"
+            await self.store.put_webhook(hook)
+            if job.terminal:
+                await self._release(job.id, now + float(policy.get("delay", 0)))
+            return hook
+        await self._schedule(hook, now + float(policy.get("delay", 0)))
         return hook
+
+    async def _release(self, job_id: str, at: float) -> None:
+        """Deliver a job's held callbacks newest first, one simulated second apart."""
+        held = [h for h in await self.store.list_webhooks() if h.job_id == job_id and h.state == "held"]
+        for n, hook in enumerate(sorted(held, key=lambda h: h.created, reverse=True)):
+            hook.state = "pending"
+            await self._schedule(hook, at + n)
+
+    async def _schedule(self, hook: Webhook, at: float) -> None:
+        hook.next_attempt = at
+        await self.store.put_webhook(hook)
+        self.scheduler.add(at, "webhook", hook.id)
 
     async def _fire(self, hook_id: str, due: float) -> None:
         hook = await self.store.get_webhook(hook_id)
@@ -56,25 +81,57 @@ class Webhooks:
         await self.attempt(hook)
 
     async def attempt(self, hook: Webhook) -> Webhook:
+        record: dict[str, Any] = {"at": self.clock.now(), "status_code": None, "error": None}
+        if len(hook.attempts) < int(hook.policy.get("fail_attempts", 0)):
+            record.update(error="lost on the way (scenario fail_attempts)", duration_ms=0)
+        else:
+            await self._post(hook, record)
+        hook.attempts.append(record)
+        code = record["status_code"]
+        retries = int(hook.policy.get("retries", self.retries))
+        if code is not None and 200 <= code < 300:
+            hook.state, hook.next_attempt = "delivered", None
+            await self._duplicates(hook)
+        elif len(hook.attempts) > retries:
+            hook.state, hook.next_attempt = "failed", None
+        else:
+            backoff = float(hook.policy.get("backoff", self.backoff))
+            hook.next_attempt = self.clock.now() + backoff * 2 ** (len(hook.attempts) - 1)
+            self.scheduler.add(hook.next_attempt, "webhook", hook.id)
+        await self.store.put_webhook(hook)
+        return hook
+
+    async def _post(self, hook: Webhook, record: dict[str, Any]) -> None:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
         headers = {"Content-Type": "application/json", "User-Agent": "video-ai-emulator", **hook.headers}
         started = time.perf_counter()
-        record: dict[str, Any] = {"at": self.clock.now(), "status_code": None, "error": None}
         try:
             response = await self._client.post(hook.url, content=json.dumps(hook.body), headers=headers)
             record["status_code"] = response.status_code
         except httpx.HTTPError as exc:
             record["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-        hook.attempts.append(record)
-        code = record["status_code"]
-        if code is not None and 200 <= code < 300:
-            hook.state, hook.next_attempt = "delivered", None
-        elif len(hook.attempts) > self.retries:
-            hook.state, hook.next_attempt = "failed", None
-        else:
-            hook.next_attempt = self.clock.now() + self.backoff * 2 ** (len(hook.attempts) - 1)
-            self.scheduler.add(hook.next_attempt, "webhook", hook.id)
-        await self.store.put_webhook(hook)
-        return hook
+
+    async def _duplicates(self, hook: Webhook) -> None:
+        count = 0 if hook.duplicate_of else int(hook.policy.get("duplicate", 0))
+        gap = float(hook.policy.get("duplicate_delay", 1.0))
+        policy = {k: v for k, v in hook.policy.items() if k not in ("duplicate", "fail_attempts", "body")}
+        for n in range(1, count + 1):
+            copy = Webhook(
+                id=self.ids.next("webhook"), service=hook.service, job_id=hook.job_id, url=hook.url,
+                body=hook.body, created=self.clock.now(), headers=hook.headers, event=hook.event,
+                policy=policy, duplicate_of=hook.id,
+            )
+            await self._schedule(copy, self.clock.now() + gap * n)
+
+
+def _merge(base: Any, over: dict[str, Any]) -> Any:
+    if not isinstance(base, dict):
+        return over
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out.get(key), value) if isinstance(value, dict) else value
+    return out

@@ -22,6 +22,15 @@ class Service:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def lifecycle_specs() -> dict[str, object]:
+    """Each service's LifecycleSpec(s) by service name, for checking scenario files without an app."""
+    specs = {}
+    for name in SERVICE_PACKAGES:
+        for spec in importlib.import_module(f"{__name__}.{name}").LIFECYCLE_SPECS:
+            specs[spec.service] = spec
+    return specs
+
+
 def build_services(engine, settings) -> list[Service]:  # type: ignore[no-untyped-def]
     return [
         importlib.import_module(f"{__name__}.{name}").build(engine, settings) for name in SERVICE_PACKAGES

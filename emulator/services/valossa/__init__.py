@@ -10,8 +10,11 @@ from ...engine import Engine
 from ...settings import Settings
 from .. import Service
 from .errors import HANDLERS
-from .lifecycle import ValossaLifecycle
+from .lifecycle import SPEC, ValossaLifecycle
 from .routes import CoreApi
+
+
+LIFECYCLE_SPECS = [SPEC]
 
 
 def build(engine: Engine, settings: Settings) -> Service:

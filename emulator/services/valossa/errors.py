@@ -6,6 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ...engine.faults import Fault, mark_reset
+
 
 class ValossaError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -47,9 +49,22 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+FAULT_MESSAGES = {429: "Too many requests", 503: "Service temporarily unavailable"}
+
+
+async def on_fault(request: Request, exc: Exception) -> Response:
+    """A scenario's fault, in Valossa's own error body (or a reset connection)."""
+    assert isinstance(exc, Fault)
+    if exc.rule.reset:
+        mark_reset(request.scope)
+    response = error_response(exc.status, exc.message(FAULT_MESSAGES.get(exc.status, "Internal server error")))
+    response.headers.update(exc.headers)
+    return response
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     # The real service documents 500 with the same envelope; never Starlette's HTML page.
     return error_response(500, "Internal server error")
 
 
-HANDLERS = {ValossaError: on_valossa_error, HTTPException: on_http_error, Exception: on_unexpected}
+HANDLERS = {ValossaError: on_valossa_error, Fault: on_fault, HTTPException: on_http_error, Exception: on_unexpected}

@@ -10,10 +10,13 @@ import math
 from typing import Any
 
 from ...engine import Engine, Job, Step
+from ...engine.scenarios import LifecycleSpec
 
 SERVICE = "valossa"
+STATES = ("queued", "on_hold", "preparing_analysis", "processing", "finished", "error")
 TERMINAL = ("finished", "error")
 CANCELLABLE = ("queued", "on_hold")
+TRANSFER = ("queued", "downloading", "finished", "error")
 
 # poll_again_after_seconds as the real service would suggest it (docs example: 30 while processing).
 POLL_QUEUED = 60
@@ -32,6 +35,21 @@ def default_timeline(duration_s: float) -> list[Step]:
         step("processing", 60 + 0.5 * duration_s, "finished", POLL_RUNNING),
         step("finished", None, "finished", None),
     ]
+
+
+def state_defaults(state: str) -> dict[str, Any]:
+    """Side fields of a state when a scenario does not say them."""
+    transfer = {"queued": "queued", "on_hold": "queued", "error": "error"}.get(state, "finished")
+    poll = None if state in TERMINAL else POLL_QUEUED if state in CANCELLABLE else POLL_RUNNING
+    details = "Analysis failed" if state == "error" else None
+    return {"media_transfer_status": transfer, "details": details, "poll_again_after_seconds": poll}
+
+
+SPEC = LifecycleSpec(
+    service=SERVICE, states=STATES, terminal=TERMINAL, initial="queued",
+    fields={"media_transfer_status": TRANSFER, "details": None, "poll_again_after_seconds": None},
+    defaults=state_defaults,
+)
 
 
 def error_step(details: str, transfer: str) -> Step:
@@ -59,6 +77,7 @@ def status_view(job: Job, time_scale: float) -> dict[str, Any]:
 
 class ValossaLifecycle:
     service = SERVICE
+    spec = SPEC
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -77,4 +96,4 @@ class ValossaLifecycle:
         url = (job.request.get("callback") or {}).get("url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
             body = status_view(job, self.engine.clock.scale)
-            await self.engine.webhooks.enqueue(SERVICE, url, body, job_id=job.id, event=job.state)
+            await self.engine.webhooks.enqueue(SERVICE, url, body, job=job, event=job.state)

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from ...engine import Engine, Job
 from ...engine.journal import tag
+from ...engine.scenarios import HEADER, Choice
 from ...settings import Settings
 from . import params
 from .errors import JOB_NOT_FOUND, ValossaError, invalid
@@ -56,7 +57,20 @@ class CoreApi:
         if job is None or job.service != SERVICE or job.owner != key:
             raise ValossaError(404, JOB_NOT_FOUND)  # another key's job is as unknown as a missing one
         tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
+        await self.engine.faults.check(request.scope, SERVICE, job)
         return job
+
+    def scenario(self, request: Request, body: dict[str, Any]) -> Choice:
+        header = request.headers.get(HEADER)
+        try:
+            return self.engine.scenarios.choose(SERVICE, body, header)
+        except KeyError:
+            # Only the emulator reads this header, so naming a scenario it lacks is the caller's mistake.
+            raise ValossaError(400, f"Unknown emulator scenario {header!r} in X-Emulator-Scenario") from None
+
+    async def no_job_faults(self, request: Request) -> None:
+        """Faults for calls about no job (list_jobs, uploads): the header's scenario or the default."""
+        await self.engine.faults.check(request.scope, SERVICE)
 
     def status(self, job: Job) -> dict[str, Any]:
         return status_view(job, self.engine.clock.scale)
@@ -72,8 +86,10 @@ class CoreApi:
         stored = body.model_dump(mode="json", exclude_none=True)
         stored["media"].setdefault("language", "en-US")
         ref = body.media.customer_media_info.id if body.media.customer_media_info else None
+        choice = self.scenario(request, stored)
+        await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
         job = await self.engine.jobs.create(
-            SERVICE, key, stored, ref=ref, data={"media": media_facts(url, self.engine.seed)}
+            SERVICE, key, stored, ref=ref, data={"media": media_facts(url, self.engine.seed)}, choice=choice
         )
         tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
         return JSONResponse({"job_id": job.id})
@@ -108,6 +124,7 @@ class CoreApi:
     async def list_jobs(self, request: Request) -> Response:
         query = request.query_params
         key = self.key(query)
+        await self.no_job_faults(request)
         show_status = params.boolean(query, "show_status")
         ref = params.text(query, "customer_media_info.id", required=False)
         jobs = await self.engine.jobs.list(SERVICE, key, ref)
@@ -143,12 +160,14 @@ class CoreApi:
     async def initialize_file_upload(self, request: Request) -> Response:
         data = await params.form_body(request)
         key = self.key(data)
+        await self.no_job_faults(request)
         size = params.integer(data, "file_size_bytes")
         return JSONResponse(await self.uploads.initialize(key, size))
 
     async def send_file_chunk(self, request: Request) -> Response:
         data = await params.form_body(request)
         key = self.key(data)
+        await self.no_job_faults(request)
         upload_id = params.text(data, "upload_id")
         index = params.integer(data, "chunk_index")
         chunk = await params.file_bytes(data, "file_data")
@@ -158,4 +177,5 @@ class CoreApi:
     async def finalize_file_upload(self, request: Request) -> Response:
         data = await params.form_body(request)
         key = self.key(data)
+        await self.no_job_faults(request)
         return JSONResponse(await self.uploads.finalize(key, params.text(data, "upload_id")))
