@@ -5,8 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_health(client: httpx.AsyncClient) -> None:
     r = await client.get("/_emulator/health")

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import Wall
 from helpers import Receiver, advance, new_job, running, status
 
 from emulator.settings import Settings, ValossaSettings
-
-pytestmark = pytest.mark.asyncio
 
 
 def on_disk(tmp_path: Path, scale: float = 0) -> Settings:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import socket
 
 import httpx
-import pytest
 from helpers import Receiver, advance, new_job, status
-
-pytestmark = pytest.mark.asyncio
 
 
 async def finish(client: httpx.AsyncClient, job_id: str) -> None:

@@ -8,8 +8,6 @@ from helpers import message, new_job, running, status
 
 from emulator.settings import Settings, ValossaSettings
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.mark.parametrize(
     ("body", "code", "text"),

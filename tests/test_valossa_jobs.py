@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from helpers import advance, message, new_job, status
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_list_jobs_newest_first_with_status_and_media_filter(client: httpx.AsyncClient) -> None:

@@ -8,8 +8,6 @@ from helpers import advance, new_job, running, status
 
 from emulator.settings import Settings
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_full_lifecycle(client: httpx.AsyncClient) -> None:
     job_id = await new_job(client, media={"video": {"url": "https://example.com/a.mp4"}, "title": "Ocean"})

@@ -10,7 +10,6 @@ from helpers import advance, message, running, status
 
 from emulator.settings import Settings, ValossaSettings
 
-pytestmark = pytest.mark.asyncio
 CHUNK = 1000
 FILE = bytes(random.Random(3).getrandbits(8) for _ in range(4 * CHUNK + 123))  # 5 chunks, the last short
 

@@ -13,7 +13,6 @@ from .errors import HANDLERS
 from .lifecycle import SPEC, ValossaLifecycle
 from .routes import CoreApi
 
-
 LIFECYCLE_SPECS = [SPEC]
 
 

@@ -30,7 +30,7 @@ def default_timeline(duration_s: float) -> list[Step]:
 
     return [
         step("queued", 10, "queued", POLL_QUEUED),
-        step("queued", 5 + 0.05 * duration_s, "downloading", POLL_RUNNING),
+        step("queued", 5 + 0.05 * duration_s, "downloading", POLL_QUEUED),
         step("preparing_analysis", 20, "finished", POLL_RUNNING),
         step("processing", 60 + 0.5 * duration_s, "finished", POLL_RUNNING),
         step("finished", None, "finished", None),
