@@ -263,6 +263,8 @@ class Scenarios:
     runtime: list[Loaded] = field(default_factory=list)
     forced: dict[str, list[str]] = field(default_factory=dict)  # service -> names for the next jobs
     signature: tuple[Any, ...] = ()
+    _ordered: list[Loaded] | None = None  # all(), rebuilt after a change (looked up on every request)
+    _by_name: dict[str, Loaded] = field(default_factory=dict)
 
     def files(self) -> list[Path]:
         return scenario_files(self.dirs + ([self.builtin] if self.builtin else []))
@@ -271,6 +273,7 @@ class Scenarios:
         files = self.files()
         self.loaded = load_files(files, self.specs)
         self.signature = self._signature(files)
+        self._ordered = None
 
     @staticmethod
     def _signature(files: list[Path]) -> tuple[Any, ...]:
@@ -285,6 +288,7 @@ class Scenarios:
         self.signature = signature
         try:
             self.loaded = load_files(files, self.specs)
+            self._ordered = None
         except ScenarioError as exc:
             log.error("scenario files not reloaded:\n%s", exc)
             return False
@@ -293,21 +297,22 @@ class Scenarios:
 
     def all(self) -> list[Loaded]:
         """Every scenario, first one of a name winning (runtime > user folders > shipped)."""
-        seen: set[str] = set()
-        out = []
-        for item in self.runtime + self.loaded:
-            if item.name not in seen:
-                seen.add(item.name)
-                out.append(item)
-        return out
+        if self._ordered is None:
+            self._by_name = {}
+            for item in self.runtime + self.loaded:
+                self._by_name.setdefault(item.name, item)
+            self._ordered = list(self._by_name.values())
+        return self._ordered
 
     def get(self, name: str) -> Loaded | None:
-        return next((s for s in self.all() if s.name == name), None)
+        self.all()
+        return self._by_name.get(name)
 
     def put(self, text: str, name: str) -> Loaded:
         """Add or replace one scenario at runtime (the body is the scenario itself, YAML or JSON)."""
         items = parse_text(text, "runtime", self.specs, single=name)
         self.runtime = [s for s in self.runtime if s.name != name] + items
+        self._ordered = None
         return items[0]
 
     def force(self, service: str, name: str, count: int) -> None:
@@ -343,3 +348,4 @@ class Scenarios:
     def reset(self) -> None:
         self.runtime.clear()
         self.forced.clear()
+        self._ordered = None
