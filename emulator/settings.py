@@ -20,6 +20,8 @@ class ValossaSettings(BaseModel):
     api_keys: list[str] | None = None
     # What initialize_file_upload answers as file_chunk_size_bytes (the docs show 4 MiB).
     upload_chunk_size_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    # Folder holding mapping.yaml for canned job_results (default: ./fixtures/valossa).
+    fixtures_dir: Path | None = None
 
     @field_validator("api_keys", mode="before")
     @classmethod

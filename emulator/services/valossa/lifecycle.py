@@ -11,6 +11,7 @@ from typing import Any
 
 from ...engine import Engine, Job, Step
 from ...engine.scenarios import LifecycleSpec
+from .results.transcript import prepare as prepare_transcript
 
 SERVICE = "valossa"
 STATES = ("queued", "on_hold", "preparing_analysis", "processing", "finished", "error")
@@ -93,6 +94,14 @@ class ValossaLifecycle:
         return error_step(details or "Analysis failed", transfer if transfer == "finished" else "error")
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
+        if job.state in ("preparing_analysis", "processing", "finished") and "transcript" not in job.data:
+            # The transcript is read once the media is in; a broken one ends the job in error.
+            problem = await prepare_transcript(job)
+            if problem:
+                await self.engine.jobs.jump(job, error_step(problem, "finished"))
+                return
+            if "transcript" in job.data:
+                await self.engine.store.put_job(job)
         url = (job.request.get("callback") or {}).get("url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
             body = status_view(job, self.engine.clock.scale)

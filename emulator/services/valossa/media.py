@@ -1,8 +1,16 @@
-"""What the emulator decides about a job's media when nothing real can be probed."""
+"""What the emulator decides about a job's media at new_job: probed from a real local file when the URL points
+to one, else derived from (seed, URL); a scenario's media spec wins over both."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from typing import Any
+
+from .results.probe import probe
+from .results.sources import readable
+
+DEFAULTS = {"x_pixels": 1920, "y_pixels": 1080, "video_codec": "h264", "audio_codec": "aac", "n_audio_channels": 2}
 
 
 def derived_duration(url: str, seed: int | None) -> float:
@@ -12,7 +20,23 @@ def derived_duration(url: str, seed: int | None) -> float:
     return round(30 + millis / 1000, 3)
 
 
-def media_facts(url: str, seed: int | None) -> dict[str, float | int]:
+def derived_facts(url: str, seed: int | None) -> dict[str, Any]:
     digest = hashlib.sha256(f"{seed}:fps:{url}".encode()).digest()
     fps = (23.976, 24.0, 25.0, 29.97, 30.0)[digest[0] % 5]
-    return {"duration_s": derived_duration(url, seed), "fps": fps, "x_pixels": 1920, "y_pixels": 1080}
+    return {"duration_s": derived_duration(url, seed), "fps": fps, **DEFAULTS}
+
+
+async def media_facts(url: str, seed: int | None, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """spec: a scenario's or the config's media (duration in seconds, fps, resolution "WIDTHxHEIGHT")."""
+    facts = derived_facts(url, seed)
+    if readable(url):
+        facts.update(await asyncio.to_thread(probe, url) or {})
+    spec = spec or {}
+    if spec.get("duration") is not None:
+        facts["duration_s"] = round(float(spec["duration"]), 3)
+    if spec.get("fps") is not None:
+        facts["fps"] = float(spec["fps"])
+    if spec.get("resolution"):
+        width, _, height = str(spec["resolution"]).partition("x")
+        facts["x_pixels"], facts["y_pixels"] = int(width), int(height)
+    return facts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from .errors import JOB_NOT_FOUND, ValossaError, invalid
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
 from .media import media_facts
 from .models import JobRef, NewJob, parse
-from .results import RESULT_TYPES, build_core, render
+from .results import RESULT_TYPES, Results, ResultsError
 from .uploads import SCHEME, Uploads
 
 
@@ -28,7 +27,7 @@ class CoreApi:
         self.settings = settings
         self.api_keys = set(settings.valossa.api_keys) if settings.valossa.api_keys is not None else None
         self.uploads = Uploads(engine, settings.valossa.upload_chunk_size_bytes)
-        self._results: OrderedDict[str, dict[str, Any]] = OrderedDict()  # core documents, by job id
+        self.results = Results(engine.seed, settings.valossa.fixtures_dir)
 
     def routes(self) -> list[Route]:
         return [
@@ -89,7 +88,7 @@ class CoreApi:
         choice = self.scenario(request, stored)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
         job = await self.engine.jobs.create(
-            SERVICE, key, stored, ref=ref, data={"media": media_facts(url, self.engine.seed)}, choice=choice
+            SERVICE, key, stored, ref=ref, data={"media": await media_facts(url, self.engine.seed)}, choice=choice
         )
         tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
         return JSONResponse({"job_id": job.id})
@@ -110,16 +109,11 @@ class CoreApi:
         if job.state != "finished":
             why = "it ended with an error" if job.state in TERMINAL else f"its status is {job.state}"
             raise ValossaError(400, f"Job is not finished: {why}")
-        media_type, content = render(result_type, self.core(job))
+        try:
+            media_type, content = self.results.render(job, result_type)
+        except ResultsError as exc:
+            raise ValossaError(exc.status, exc.message) from None
         return Response(content, media_type=media_type)
-
-    def core(self, job: Job) -> dict[str, Any]:
-        core = self._results.get(job.id)
-        if core is None:
-            core = self._results[job.id] = build_core(job, self.engine.seed)
-            while len(self._results) > 64:
-                self._results.popitem(last=False)
-        return core
 
     async def list_jobs(self, request: Request) -> Response:
         query = request.query_params
@@ -153,7 +147,7 @@ class CoreApi:
         key = self.key(data)
         job = await self.job(request, key, parse(JobRef, data).job_id)
         await self.engine.jobs.delete(job)
-        self._results.pop(job.id, None)
+        self.results.forget(job.id)
         return JSONResponse({})
 
     # --- chunked upload

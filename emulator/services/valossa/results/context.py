@@ -1,0 +1,59 @@
+"""What every generator shares for one job: the document, seeded randomness, and facts the parts agree on
+(the cast whose faces are seen and whose names are spoken, the concepts on screen)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+from faker.config import AVAILABLE_LOCALES
+
+from .document import Doc
+
+
+@dataclass
+class Person:
+    name: str
+    gender: str
+    job: str
+    face_id: str | None = None
+
+
+@dataclass
+class Ctx:
+    doc: Doc
+    key: str  # (seed, request) digest: every random choice derives from it
+    request: dict[str, Any]
+    fake: Faker
+    cast: list[Person] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)  # visual.context labels, most prominent first
+    things: list[str] = field(default_factory=list)  # the concrete ones among them
+    mentions: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # kind -> (text, ss, se)
+
+    def rng(self, salt: str) -> random.Random:
+        """An independent stream per part, so adding a part never changes another part's content."""
+        self.fake.seed_instance(int.from_bytes(hashlib.sha256(f"{self.key}:faker:{salt}".encode()).digest()[:8]))
+        return random.Random(f"{self.key}:{salt}")
+
+    @property
+    def media(self) -> dict[str, Any]:
+        return self.request.get("media") or {}
+
+
+def request_key(seed: int | None, request: dict[str, Any]) -> str:
+    wanted = {k: request.get(k) for k in ("media", "analysis_parameters")}
+    return hashlib.sha256(f"{seed}:{json.dumps(wanted, sort_keys=True)}".encode()).hexdigest()
+
+
+def faker_for(language: str | None) -> Faker:
+    """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
+    our own templates, so no locale ever yields lorem ipsum."""
+    locale = (language or "en-US").replace("-", "_")
+    if locale not in AVAILABLE_LOCALES:
+        base = locale.split("_")[0]
+        locale = next((loc for loc in sorted(AVAILABLE_LOCALES) if loc.split("_")[0] == base), "en_US")
+    return Faker(locale)

@@ -1,0 +1,80 @@
+"""human.face (gender, visibility, quality, gallery matches) and human.face_group (faces seen together)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .context import Ctx, Person
+
+RECOGNIZED = 3  # the most visible faces match a gallery identity
+
+
+def add_faces(ctx: Ctx) -> None:
+    doc, rng, fake = ctx.doc, ctx.rng("faces"), ctx.fake
+    n_faces = max(2, min(60, 2 + int(doc.duration / 90)))
+    weights = [1 / (i + 1) for i in range(n_faces)]
+    n_occs = max(n_faces, int(doc.duration / 6))
+    shots_by_face: list[set[int]] = [set() for _ in range(n_faces)]
+    for face in rng.choices(range(n_faces), weights, k=n_occs):
+        shots_by_face[face].add(rng.randrange(len(doc.shots)))
+    gallery = (((ctx.request.get("analysis_parameters") or {}).get("face_galleries") or {})
+               .get("custom_gallery") or {}).get("id")
+    faces = []
+    for i in range(n_faces):
+        gender = rng.choice(("male", "female"))
+        name = fake.name_male() if gender == "male" else fake.name_female()
+        spans = []
+        for index in sorted(shots_by_face[i] or {rng.randrange(len(doc.shots))}):
+            shot = doc.shots[index]
+            ss = shot["ss"] + rng.uniform(0, 0.25) * shot["sdur"]
+            se = shot["se"] - rng.uniform(0, 0.25) * shot["sdur"]
+            spans.append((ss, max(se, ss + 0.2)))
+        faces.append((gender, name, spans, round(rng.uniform(0.55, 0.99), 3), rng.random() < 0.15))
+    faces.sort(key=lambda f: -sum(se - ss for ss, se in f[2]))  # detection ids follow prominence
+    for rank, (gender, name, spans, gender_c, low) in enumerate(faces):
+        occs = [doc.occ(ss, se) for ss, se in spans]
+        attrs: dict[str, Any] = {
+            "gender": {"c": gender_c, "value": gender},
+            "s_visible": round(sum(o["se"] - o["ss"] for o in occs), 3),
+            "quality": "low" if low else "normal",
+        }
+        if rank < RECOGNIZED:
+            attrs["similar_to"] = [_match(rng, name, gallery)]
+        det_id, _ = doc.add("human.face", "face", a=attrs, occs=occs)
+        ctx.cast.append(Person(name, gender, fake.job(), det_id if rank < RECOGNIZED else None))
+
+
+def _match(rng: Any, name: str, gallery: str | None) -> dict[str, Any]:
+    match: dict[str, Any] = {"c": round(rng.uniform(0.8, 0.99), 3), "name": name}
+    if gallery:
+        face_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        match.update(gallery={"id": gallery}, gallery_face={"id": face_id, "name": name})
+    return match
+
+
+def add_face_groups(ctx: Ctx) -> None:
+    doc = ctx.doc
+    spans = sorted((o["ss"], o["se"], d) for d, det in doc.of_type("human.face") for o in det["occs"])
+    pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for i, (_, se, d) in enumerate(spans):
+        for ss2, se2, d2 in spans[i + 1 :]:
+            if ss2 >= se:
+                break
+            start, end = ss2, min(se, se2)
+            if d2 != d and end - start >= 0.5:
+                pairs.setdefault(tuple(sorted((d, d2), key=int)), []).append((start, end))  # type: ignore[arg-type]
+    ranked = sorted(pairs.items(), key=lambda p: -sum(e - s for s, e in p[1]))[:40]
+    for ids, overlaps in ranked:
+        occs = [doc.occ(s, e) for s, e in _merged(overlaps)]
+        doc.add("human.face_group", "face group", a={"face_det_ids": list(ids)}, occs=occs)
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out

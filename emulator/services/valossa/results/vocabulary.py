@@ -1,0 +1,108 @@
+"""Words the generator draws from: topics, speech templates, on-screen text, captions. Visual and audio
+concepts are in concepts.py (taken from Valossa's own sample)."""
+
+from __future__ import annotations
+
+import hashlib
+
+# IAB Content Taxonomy 1.0 tier-1 categories (and the Arts & Entertainment tier 2), as topic.iab uses them.
+IAB = {
+    "IAB1": ["Arts & Entertainment"], "IAB1-5": ["Arts & Entertainment", "Movies"],
+    "IAB1-6": ["Arts & Entertainment", "Music"], "IAB1-7": ["Arts & Entertainment", "Television"],
+    "IAB2": ["Automotive"], "IAB3": ["Business"], "IAB5": ["Education"], "IAB6": ["Family & Parenting"],
+    "IAB7": ["Health & Fitness"], "IAB8": ["Food & Drink"], "IAB9": ["Hobbies & Interests"],
+    "IAB10": ["Home & Garden"], "IAB11": ["Law, Gov't & Politics"], "IAB12": ["News"],
+    "IAB13": ["Personal Finance"], "IAB14": ["Society"], "IAB15": ["Science"], "IAB16": ["Pets"],
+    "IAB17": ["Sports"], "IAB18": ["Style & Fashion"], "IAB19": ["Technology & Computing"],
+    "IAB20": ["Travel"], "IAB21": ["Real Estate"], "IAB23": ["Religion & Spirituality"],
+}
+# Which IAB category a visual categ tag suggests (topics follow what is seen).
+TAG_TO_IAB = {
+    "automotive": "IAB2", "boats_ships": "IAB20", "buildings_architecture": "IAB20", "fauna": "IAB16",
+    "pets": "IAB16", "flora": "IAB10", "fashion_wear": "IAB18", "food_drink": "IAB8", "home_garden": "IAB10",
+    "sport": "IAB17", "consumer_electronics": "IAB19", "celebrations_holidays": "IAB14", "graphics": "IAB1",
+    "human_basic": "IAB14", "human_features": "IAB7",
+}
+# Concepts concrete enough to be talked about ("the {thing} over there").
+CONCRETE = {"automotive", "boats_ships", "buildings_architecture", "fauna", "flora", "fashion_wear", "food_drink",
+            "home_garden", "consumer_electronics", "sport"}
+GENERAL_TOPICS = [
+    "interview", "documentary", "city life", "music performance", "travel", "news report", "cooking",
+    "product presentation", "sports event", "nature", "family life", "public speech", "behind the scenes",
+    "education", "comedy", "drama", "technology review", "outdoor adventure",
+]
+EXPLICIT = ["bare skin", "nsfw", "violence", "blood", "weapon in hand"]
+EMOTIONS = [
+    "joy", "mild joy", "sadness", "serious expression", "fear", "tension/anxiousness", "disgust",
+    "displeasure", "anger", "concentration/displeasure", "surprise", "startlement", "neutral",
+]
+NOVELTY = [
+    "photosynthesis", "carburetor", "sommelier", "archipelago", "stalactite", "metronome", "origami",
+    "cartographer", "telescope", "marathon", "espresso", "harpsichord", "glacier", "algorithm", "sourdough",
+    "lighthouse", "saxophone", "aquarium", "observatory", "blacksmith", "hydroponics", "kaleidoscope",
+]
+PROFANITY = ["damn", "hell", "crap", "bloody"]
+SWEARS = ["damn", "bloody"]  # the ones that fit the templates' adjective slot
+
+# Speech templates: (sentiment -1..1, text). Slots: person, city, country, company, weekday, month, number,
+# novelty, thing (a concrete concept seen in the video), job, swear.
+SPEECH = [
+    (0.6, "I met {person} in {city} last {weekday}."),
+    (0.7, "Thank you all for coming here today."),
+    (0.2, "We started working with {company} back in {month}."),
+    (0.5, "This is the first time we have filmed in {country}."),
+    (0.0, "Let me show you how the {thing} works."),
+    (0.8, "Honestly, the view from here is amazing."),
+    (-0.5, "The weather turned quickly in the afternoon."),
+    (0.3, "{person} is our {job} and knows every detail."),
+    (0.0, "We need about {number} more minutes to finish."),
+    (0.4, "Have you ever heard of a {novelty}?"),
+    (-0.6, "That was a {swear} difficult week for everyone."),
+    (0.1, "The {thing} over there has been here for years."),
+    (0.5, "My grandmother grew up just outside {city}."),
+    (0.0, "Right, so what happens next?"),
+    (0.6, "I think {person} did a great job with the {novelty}."),
+    (-0.3, "We were not sure the plan would work."),
+    (0.2, "The team from {company} arrived on {weekday} morning."),
+    (0.0, "Take a closer look at the {thing}."),
+    (0.7, "That is exactly what I wanted to hear."),
+    (-0.4, "Nobody expected the road to {city} to be closed."),
+    (0.3, "We spent {number} days travelling across {country}."),
+    (0.0, "Can you tell us a little about yourself?"),
+    (0.5, "I have always loved the sound of the {novelty}."),
+    (-0.7, "The {swear} lights went out again."),
+    (0.2, "{person} and I have known each other since school."),
+    (0.1, "Next {month} we will be back in {city}."),
+    (0.4, "The best part of the job is meeting people."),
+    (0.0, "Let us go over the numbers one more time."),
+    (0.6, "You can see the {thing} right behind me."),
+    (-0.2, "It took longer than anyone had planned."),
+    (0.3, "{company} sponsored the whole project."),
+    (0.0, "We will talk to {person} after the break."),
+    (0.5, "People here are incredibly friendly."),
+    (0.1, "Every {weekday} the market fills the square."),
+    (-0.5, "I am worried about what comes next."),
+    (0.4, "This recipe came from a small village in {country}."),
+]
+FILLERS = ["Well,", "So,", "You know,", "Okay,", "Look,", "And"]
+
+CAPTIONS = [
+    "{A} and {b} in view.",
+    "A shot showing {a}, with {b} in the background.",
+    "{A} seen close up while {people} nearby.",
+    "A wide view of {a} next to {b}.",
+    "{People} near {a}, with {b} visible.",
+    "The camera pans across {a} and {b}.",
+]
+NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def concept_id(label: str) -> str:
+    """A stable 12-character concept id for labels outside concepts.py, in the shape of Valossa's cids."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    digest = hashlib.sha256(label.encode()).digest()
+    return "".join(alphabet[b % 64] for b in digest[:12])
+
+
+def article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
