@@ -8,13 +8,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 import schemathesis
 from helpers import live
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -68,25 +67,9 @@ def api_schema(server: str) -> Any:
 schema = schemathesis.from_pytest_fixture("api_schema")
 
 
-def trips_url_bug(case: Any) -> bool:
-    """Known server bug (see test_new_job_unparseable_url): new_job answers 500 when media.video.url makes
-    urllib.parse.urlsplit raise (e.g. an unbalanced '[' in the host) or is a file:// URL with a NUL byte."""
-    if case.operation.path != "/new_job" or not isinstance(case.body, dict):
-        return False
-    url = ((case.body.get("media") or {}).get("video") or {}).get("url")
-    if not isinstance(url, str) or url.startswith("valossaupload://"):  # checked (400) before the media probe
-        return False
-    try:
-        urlsplit(url)
-    except ValueError:
-        return True
-    return url.lower().startswith("file:") and "\x00" in unquote(url)
-
-
 @schema.parametrize()
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_api_conforms(case: Any) -> None:
-    assume(not trips_url_bug(case))
     case.call_and_validate(checks=CHECKS)
 
 
@@ -228,11 +211,6 @@ def test_wrong_method_conforms(api: Api, path: str, method: str, wrong: str) -> 
     case.validate_response(response, checks=CHECKS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: new_job answers 500 when media.video.url is not parseable by urllib.parse.urlsplit or is a "
-    "file:// URL with a NUL byte (ValueError escapes results/sources.py via media.media_facts)",
-)
 @pytest.mark.parametrize("url", ["http://[", "https://[::1/v.mp4", "file:///media/%00.mp4"])
 def test_new_job_unparseable_url(api: Api, url: str) -> None:
     # Documented behaviour: the job is accepted (200) or the URL refused (400), never a server error.
@@ -241,12 +219,6 @@ def test_new_job_unparseable_url(api: Api, url: str) -> None:
     assert r.status_code in (200, 400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: a media.transcript.url that urllib cannot split or a file:// one with a NUL byte makes the "
-    "preparing_analysis timer raise ValueError (results/transcript.prepare); the job still finishes and every "
-    "job_results type then answers 500 instead of the job ending in error",
-)
 @pytest.mark.parametrize("url", ["http://[/t.srt", "file:///tmp/%00.srt"])
 def test_job_with_unreadable_transcript_url(api: Api, url: str) -> None:
     job_id = api.new_job(VIDEO, transcript={"url": url})

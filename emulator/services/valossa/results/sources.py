@@ -14,16 +14,25 @@ class SourceError(Exception):
     """A local source that should be readable but is not; the message names the problem."""
 
 
+def _split(url: str):  # type: ignore[no-untyped-def]
+    try:
+        return urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host: not a URL this machine can read
+        return None
+
+
 def local_path(url: str) -> Path | None:
-    parts = urlsplit(url)
+    parts = _split(url)
+    if parts is None:
+        return None
     if parts.scheme.lower() != "file":
         return None
     return Path(unquote(parts.path))
 
 
 def is_loopback(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    parts = _split(url)
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return False
     if parts.hostname == "localhost":
         return True
@@ -50,6 +59,8 @@ def read(url: str, limit: int) -> bytes:
             raise SourceError(f"file not found: {path}") from None
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+        except ValueError:  # a NUL byte in the path
+            raise SourceError(f"not a valid file path: {str(path)!r}") from None
     try:
         with httpx.Client(timeout=10, follow_redirects=True) as client, client.stream("GET", url) as r:
             if r.status_code != 200:
