@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -85,24 +84,7 @@ class Receiver:
 def live(settings: Settings) -> Iterator[str]:
     """The app under a real uvicorn on a free loopback port (for what only a socket shows: resets,
     truncated bodies); yields the base URL."""
-    import socket
+    from emulator.testing import Emulator
 
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="critical",
-                            access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # startup of a real server, not the emulator's virtual time
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with Emulator(settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as emu:
+        yield emu.url

@@ -1,0 +1,139 @@
+"""Run the emulator inside your own process, for tests and scripts (pytest or not).
+
+    from emulator.testing import Emulator
+
+    with Emulator(seed=1) as emu:                    # uvicorn on a free 127.0.0.1 port, in a thread
+        base = emu.service_url("valossa")            # http://127.0.0.1:PORT/core/1.0
+        ...                                          # point your client at it
+        emu.admin.run_until(job_id, "finished")      # virtual time is frozen until you move it
+
+Defaults differ from `video-ai-emulator serve`: everything in memory, time frozen (time_scale=0). Any setting
+can be given as a keyword (`time_scale=600`, `scenarios=["my-scenarios/"]`, `valossa={"api_keys": ["k"]}`),
+or a YAML config file as `config=` (keywords win over the file).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .admin_client import AdminClient
+from .settings import Settings, SettingsError, load_yaml, merge
+
+__all__ = ["Emulator", "settings_for_tests"]
+
+TEST_DEFAULTS: dict[str, Any] = {"in_memory": True, "time_scale": 0, "log_level": "warning"}
+
+
+def settings_for_tests(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Settings for an in-process emulator: test defaults < the YAML file < overrides (no EMULATOR_* env)."""
+    values = merge(TEST_DEFAULTS, load_yaml(Path(config)) if config else {})
+    values = merge(values, {k: v for k, v in overrides.items() if v is not None})
+    values.setdefault("host", "127.0.0.1")
+    values.setdefault("port", 0)
+    try:
+        return Settings.model_validate(values)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+class Emulator:
+    """The emulator app under a real uvicorn in a background thread; a context manager (or start()/stop()).
+
+    `settings` replaces the test defaults entirely; otherwise keywords override them. The port is chosen
+    by the OS unless `port=` is given.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, config: Path | str | None = None,
+                 **overrides: Any) -> None:
+        if settings is not None and (overrides or config):
+            raise TypeError("give either settings or keyword overrides, not both")
+        self.settings = settings if settings is not None else settings_for_tests(config, **overrides)
+        self.app: Any = None
+        self.url = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._admin: AdminClient | None = None
+
+    # lifecycle
+
+    def start(self, timeout: float = 10.0) -> Emulator:
+        import uvicorn
+
+        from .app import create_app
+
+        if self._thread is not None:
+            raise RuntimeError("this Emulator is already running")
+        self.app = create_app(self.settings)  # an invalid scenario file raises here, in the caller's thread
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.settings.host, self.settings.port))
+        host, port = sock.getsockname()[:2]
+        config = uvicorn.Config(self.app, log_level="critical", access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name=f"video-ai-emulator:{port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:  # a real server starting up, not the emulator's virtual time
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self._thread.join(1)
+                self._thread = None
+                sock.close()
+                raise RuntimeError("the emulator did not start (see the log above)")
+            time.sleep(0.005)
+        self.url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        if self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # what tests use
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def admin(self) -> AdminClient:
+        """An AdminClient for this emulator."""
+        if not self.url:
+            raise RuntimeError("the emulator is not running (use `with Emulator() as emu:` or start())")
+        if self._admin is None:
+            self._admin = AdminClient(self.url)
+        return self._admin
+
+    @property
+    def services(self) -> list[str]:
+        return [s.name for s in self.app.state.services]
+
+    def service_url(self, service: str) -> str:
+        """Base URL of an emulated API, e.g. service_url("valossa") -> http://127.0.0.1:PORT/core/1.0."""
+        for s in self.app.state.services:
+            if s.name == service:
+                return self.url + next(iter(s.mounts))
+        raise KeyError(f"no service {service!r}; emulated here: {', '.join(self.services)}")
+
+    def reset(self) -> None:
+        """Forget every job, upload, webhook, forced scenario and journal entry (the clock keeps its time)."""
+        self.admin.reset()
+        self.admin.clear_requests()
+
+    def __repr__(self) -> str:
+        return f"<Emulator {self.url or 'not running'}>"
