@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import cli_remote
 from .settings import Settings, SettingsError, build_settings
 
 PROG = "video-ai-emulator"
@@ -39,6 +40,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenarios", action="append", metavar="DIR", help="folder or file of scenario YAML "
                        "(repeatable; env EMULATOR_SCENARIOS, comma-separated); matched before the shipped ones")
     serve.add_argument("--watch", action="store_true", default=None, help="reload scenario files when they change")
+    serve.add_argument("--journal-size", help=f"requests the journal keeps, /_emulator/requests "
+                       f"(default {d.journal_size}; 0 turns it off)")
+    serve.add_argument("--journal-body-limit", help=f"bytes of each request body the journal shows "
+                       f"(default {d.journal_body_limit})")
     serve.add_argument("--log-level", help=f"debug, info, warning, error (default {d.log_level})")
     serve.add_argument("--config", type=Path, help="YAML file with any of these settings "
                        "(also EMULATOR_CONFIG)")
@@ -47,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     validate = ssub.add_parser("validate", help="check scenario files; every problem with file:line:column")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ssub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    cli_remote.add_parsers(sub)  # jobs, requests, advance: commands for a running emulator
     return p
 
 
@@ -72,7 +78,8 @@ def scenario(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     flags: dict[str, Any] = {
         k: getattr(args, k)
-        for k in ("host", "port", "data_dir", "in_memory", "time_scale", "seed", "log_level", "scenarios", "watch")
+        for k in ("host", "port", "data_dir", "in_memory", "time_scale", "seed", "log_level", "scenarios", "watch",
+                  "journal_size", "journal_body_limit")
     }
     try:
         settings = build_settings(flags, args.config)
@@ -120,5 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "scenario":
         return scenario(args)
+    if args.command in cli_remote.COMMANDS:
+        return cli_remote.run(args)
     p.print_help()
     return 2
