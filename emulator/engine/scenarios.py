@@ -5,6 +5,7 @@ LifecycleSpec so files can be checked without knowing any service here."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -182,7 +183,29 @@ def scenario_files(dirs: list[Path]) -> list[Path]:
 def resolve_timeline(entries: list[TimelineEntry], spec: LifecycleSpec, media_seconds: float) -> list[Step]:
     """Unroll loops, inherit states, fill side fields from the service's defaults, and turn each entry's
     `after` into the previous step's duration."""
-    flat: list[tuple[float | None, TimelineEntry]] = []
+    plan = _plan(entries, spec)
+    afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
+    steps = [
+        Step(state, afters[n + 1] if n + 1 < len(plan) else None, dict(fields), progress)
+        for n, (_, state, fields, progress) in enumerate(plan)
+    ]
+    if steps and afters[0]:
+        # A first entry with `after` starts the job in the initial state for that long.
+        steps.insert(0, Step(spec.initial, afters[0], spec.defaults(spec.initial)))
+    return steps
+
+
+_PLANS: dict[tuple[int, int], tuple[list[TimelineEntry], list[tuple[Any, str, dict[str, Any], Any]]]] = {}
+
+
+def _plan(entries: list[TimelineEntry], spec: LifecycleSpec) -> list[tuple[Any, str, dict[str, Any], Any]]:
+    """Everything about a timeline that does not depend on the media (loops unrolled, states and fields
+    inherited), computed once per scenario: new_job only multiplies the durations out."""
+    key = (id(entries), id(spec))
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is entries:
+        return cached[1]
+    flat: list[tuple[Any, TimelineEntry]] = []
     counts: dict[int, int] = {}
     i, jump_after = 0, None
     while i < len(entries) and len(flat) < MAX_STEPS:
@@ -192,34 +215,37 @@ def resolve_timeline(entries: list[TimelineEntry], spec: LifecycleSpec, media_se
                 counts[i] = counts.get(i, 0) + 1
                 for inner in [k for k in counts if entry.goto < k < i]:
                     counts.pop(inner)  # an outer loop starts inner loops afresh
-                jump_after = entry.after.resolve(media_seconds)
+                jump_after = entry.after
                 i = entry.goto
             else:
                 i += 1
             continue
-        after = jump_after if jump_after is not None else entry.after.resolve(media_seconds)
-        flat.append((after, entry))
+        flat.append((jump_after if jump_after is not None else entry.after, entry))
         jump_after = None
         i += 1
-    steps: list[Step] = []
-    for n, (_, entry) in enumerate(flat):
-        previous = steps[-1] if steps else None
-        state = entry.state or (previous.state if previous else spec.initial)
+    plan: list[tuple[Any, str, dict[str, Any], Any]] = []
+    for after, entry in flat:
+        previous = plan[-1] if plan else None
+        state = entry.state or (previous[1] if previous else spec.initial)
         fields = spec.defaults(state)
-        if previous and previous.state == state:
-            fields.update(previous.fields)
+        if previous and previous[1] == state:
+            fields.update(previous[2])
         fields.update(entry.fields)
-        seconds = flat[n + 1][0] if n + 1 < len(flat) else None
-        steps.append(Step(state, seconds, fields, entry.progress))
-    if steps and flat[0][0]:
-        # A first entry with `after` starts the job in the initial state for that long.
-        steps.insert(0, Step(spec.initial, flat[0][0], spec.defaults(spec.initial)))
-    return steps
+        plan.append((after, state, fields, entry.progress))
+    if len(_PLANS) > 1024:  # scenarios replaced at runtime leave stale plans behind
+        _PLANS.clear()
+    _PLANS[key] = (entries, plan)
+    return plan
+
+
+@functools.cache
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
 
 
 def _field(request: dict[str, Any], dotted: str) -> Any:
     value: Any = request
-    for part in dotted.split("."):
+    for part in _parts(dotted):
         if not isinstance(value, dict):
             return None
         value = value.get(part)
@@ -265,6 +291,7 @@ class Scenarios:
     signature: tuple[Any, ...] = ()
     _ordered: list[Loaded] | None = None  # all(), rebuilt after a change (looked up on every request)
     _by_name: dict[str, Loaded] = field(default_factory=dict)
+    _per_service: dict[str, tuple[list[Loaded], list[Loaded], Loaded | None]] = field(default_factory=dict)
 
     def files(self) -> list[Path]:
         return scenario_files(self.dirs + ([self.builtin] if self.builtin else []))
@@ -330,15 +357,26 @@ class Scenarios:
             if item is None or item.scenario.service != service:
                 raise KeyError(header)
             return Choice(item.name, item.scenario)
-        candidates = [s for s in self.all() if s.scenario.service == service]
+        candidates, default = self._for_service(service)
         for item in candidates:
             if matches(item.scenario, request):
                 return Choice(item.name, item.scenario)
-        return self.default(service)
+        return Choice(default.name, default.scenario) if default else Choice(None, None)
 
     def default(self, service: str) -> Choice:
-        item = next((s for s in self.all() if s.scenario.service == service and s.scenario.match.default), None)
+        item = self._for_service(service)[1]
         return Choice(item.name, item.scenario) if item else Choice(None, None)
+
+    def _for_service(self, service: str) -> tuple[list[Loaded], Loaded | None]:
+        """A service's scenarios that match on fields, and its default (cached until the set changes)."""
+        ordered = self.all()
+        cached = self._per_service.get(service)
+        if cached is None or cached[0] is not ordered:
+            mine = [s for s in ordered if s.scenario.service == service]
+            default = next((s for s in mine if s.scenario.match.default), None)
+            cached = (ordered, [s for s in mine if s.scenario.match.fields], default)
+            self._per_service[service] = cached
+        return cached[1], cached[2]
 
     def commit(self, service: str, choice: Choice) -> None:
         """A job was created with this choice: a forced one counts down."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.applications import Starlette
-
 from ...engine import Engine
 from ...settings import Settings
 from .. import Service
+from ..asgi import ServiceApp
 from .errors import HANDLERS
 from .lifecycle import SPEC, ValossaLifecycle
 from .routes import CoreApi
@@ -18,7 +17,7 @@ LIFECYCLE_SPECS = [SPEC]
 
 def build(engine: Engine, settings: Settings) -> Service:
     engine.jobs.register(ValossaLifecycle(engine))
-    core = Starlette(routes=CoreApi(engine, settings).routes(), exception_handlers=HANDLERS)
+    core = ServiceApp(CoreApi(engine, settings).routes(), HANDLERS)
     return Service(
         name="valossa",
         mounts={"/core/1.0": core},

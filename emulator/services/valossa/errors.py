@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ...engine.faults import Fault, mark_reset
+from ..asgi import JSONBody
 
 
 class ValossaError(Exception):
@@ -32,7 +33,7 @@ JOB_NOT_FOUND = "Job not found"
 
 
 def error_response(status: int, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+    return JSONBody({"errors": [{"message": message}]}, status_code=status)
 
 
 async def on_valossa_error(request: Request, exc: Exception) -> Response:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ...engine import Engine, Job
 from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
 from ...settings import Settings
+from .. import asgi
+from ..asgi import JSONBody
 from . import params
 from .errors import JOB_NOT_FOUND, ValossaError, invalid
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
@@ -91,16 +93,16 @@ class CoreApi:
             SERVICE, key, stored, ref=ref, data={"media": await media_facts(url, self.engine.seed)}, choice=choice
         )
         tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
-        return JSONResponse({"job_id": job.id})
+        return JSONBody({"job_id": job.id})
 
     async def job_status(self, request: Request) -> Response:
-        query = request.query_params
+        query = asgi.query(request.scope)
         key = self.key(query)
         job = await self.job(request, key, params.text(query, "job_id"))
-        return JSONResponse(self.status(job))
+        return JSONBody(self.status(job))
 
     async def job_results(self, request: Request) -> Response:
-        query = request.query_params
+        query = asgi.query(request.scope)
         key = self.key(query)
         job = await self.job(request, key, params.text(query, "job_id"))
         result_type = query.get("type") or "core"
@@ -116,7 +118,7 @@ class CoreApi:
         return Response(content, media_type=media_type)
 
     async def list_jobs(self, request: Request) -> Response:
-        query = request.query_params
+        query = asgi.query(request.scope)
         key = self.key(query)
         await self.no_job_faults(request)
         show_status = params.boolean(query, "show_status")
@@ -130,7 +132,7 @@ class CoreApi:
                 status.pop("job_id")
                 item["job_status"] = status
             listed.append(item)
-        return JSONResponse({"jobs": listed})
+        return JSONBody({"jobs": listed})
 
     async def cancel_job(self, request: Request) -> Response:
         data = await params.json_body(request)
@@ -140,7 +142,7 @@ class CoreApi:
             raise ValossaError(400, f"Job cannot be cancelled: only a job still in the waiting queue can be "
                                     f"cancelled, and this job's status is {job.state}")
         await self.engine.jobs.fail(job, "Job was cancelled")
-        return JSONResponse({})
+        return JSONBody({})
 
     async def delete_job(self, request: Request) -> Response:
         data = await params.json_body(request)
@@ -148,7 +150,7 @@ class CoreApi:
         job = await self.job(request, key, parse(JobRef, data).job_id)
         await self.engine.jobs.delete(job)
         self.results.forget(job.id)
-        return JSONResponse({})
+        return JSONBody({})
 
     # --- chunked upload
     async def initialize_file_upload(self, request: Request) -> Response:
@@ -156,7 +158,7 @@ class CoreApi:
         key = self.key(data)
         await self.no_job_faults(request)
         size = params.integer(data, "file_size_bytes")
-        return JSONResponse(await self.uploads.initialize(key, size))
+        return JSONBody(await self.uploads.initialize(key, size))
 
     async def send_file_chunk(self, request: Request) -> Response:
         data = await params.form_body(request)
@@ -166,10 +168,10 @@ class CoreApi:
         index = params.integer(data, "chunk_index")
         chunk = await params.file_bytes(data, "file_data")
         await self.uploads.send_chunk(key, upload_id, index, chunk)
-        return JSONResponse({})
+        return JSONBody({})
 
     async def finalize_file_upload(self, request: Request) -> Response:
         data = await params.form_body(request)
         key = self.key(data)
         await self.no_job_faults(request)
-        return JSONResponse(await self.uploads.finalize(key, params.text(data, "upload_id")))
+        return JSONBody(await self.uploads.finalize(key, params.text(data, "upload_id")))

@@ -43,7 +43,14 @@ def is_loopback(url: str) -> bool:
 
 
 def readable(url: str | None) -> bool:
-    return bool(url) and (local_path(url) is not None or is_loopback(url))
+    if not url:
+        return False
+    low = url.lower()
+    if low.startswith(("http://", "https://")):
+        authority = low.split("/", 3)[2]
+        if not any(h in authority for h in ("localhost", "127.", "[", "@")):
+            return False  # the common case, decided without parsing (new_job asks this for every job)
+    return local_path(url) is not None or is_loopback(url)
 
 
 def read(url: str, limit: int) -> bytes:
