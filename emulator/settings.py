@@ -45,6 +45,10 @@ class Settings(BaseModel):
     # Folders (or files) of scenario YAML, matched before the shipped ones; --watch reloads them on change.
     scenarios: list[Path] = Field(default_factory=list)
     watch: bool = False
+    # The request journal (/_emulator/requests): how many requests it keeps (0 turns it off), and how much
+    # of each body it shows.
+    journal_size: int = Field(default=1000, ge=0)
+    journal_body_limit: int = Field(default=4096, ge=0)
     valossa: ValossaSettings = Field(default_factory=ValossaSettings)
 
     @field_validator("scenarios", mode="before")
