@@ -105,9 +105,9 @@ class SqliteStore(MemoryStore):
             if not batch:
                 continue
             try:
-                for sql, params in batch:
-                    if params:
-                        await self.db.execute(sql, params)
+                for sql, rows in _runs(batch):
+                    if rows[0]:
+                        await self.db.executemany(sql, rows)  # one trip to the db thread per run
                     else:
                         await self.db.executescript(sql)
                 await self.db.commit()
@@ -205,3 +205,14 @@ class SqliteStore(MemoryStore):
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             return None
+
+
+def _runs(batch: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """Consecutive writes with the same statement grouped, order kept (scripts stay alone)."""
+    runs: list[tuple[str, list[Any]]] = []
+    for sql, params in batch:
+        if params and runs and runs[-1][0] == sql and runs[-1][1][0]:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+    return runs
