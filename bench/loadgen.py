@@ -1,0 +1,188 @@
+"""A small raw-asyncio HTTP/1.1 load generator: N keep-alive connections, one request in flight each.
+
+httpx spends more CPU per request than the server under test; this spends a few microseconds.
+Responses must carry Content-Length (Starlette's JSON responses do); chunked bodies count as errors.
+
+As a process:  python bench/loadgen.py --port 8080 --path /status --duration 5
+(--ids FILE cycles {id} in --path over the file's lines; {n} in --body is a per-request counter).
+Prints one JSON object: requests, seconds, rps, errors (by status), disconnects, and bodies if --collect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+try:
+    import uvloop
+except ImportError:  # plain asyncio works, just slower
+    uvloop = None
+
+
+@dataclass
+class Stats:
+    ok: int = 0
+    errors: Counter = field(default_factory=Counter)  # status (or "malformed") -> count
+    disconnects: int = 0
+    bodies: list[bytes] | None = None
+
+    @property
+    def done(self) -> int:
+        return self.ok + sum(self.errors.values())
+
+
+class Conn(asyncio.Protocol):
+    """Sends a request, waits for the whole response, sends the next; `next_request` returns None to stop."""
+
+    def __init__(self, next_request: Callable[[], bytes | None], stats: Stats, closed: asyncio.Future) -> None:
+        self.next_request = next_request
+        self.stats = stats
+        self.closed = closed
+        self.buf = bytearray()
+        self.need = -1  # total bytes of the current response once its head is parsed
+        self.body_at = 0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.send()
+
+    def send(self) -> None:
+        req = self.next_request()
+        if req is None:
+            self.transport.close()
+        else:
+            self.transport.write(req)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if self.need < 0:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).lower()
+            i = head.find(b"\r\ncontent-length:")
+            if i < 0:
+                self.stats.errors["malformed"] += 1
+                self.transport.close()
+                return
+            j = head.find(b"\r\n", i + 2)
+            self.body_at = end + 4
+            self.need = end + 4 + int(head[i + 17: j if j > 0 else len(head)])
+        if len(self.buf) < self.need:
+            return
+        status = int(self.buf[9:12])
+        if 200 <= status < 300:
+            self.stats.ok += 1
+        else:
+            self.stats.errors[status] += 1
+        if self.stats.bodies is not None:
+            self.stats.bodies.append(bytes(self.buf[self.body_at: self.need]))
+        del self.buf[: self.need]
+        self.need = -1
+        self.send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+def request_bytes(method: str, host: str, path: str, body: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bench\r\n"
+    if method != "GET" or body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def factory(args: argparse.Namespace, ids: list[str]) -> Callable[[int, int], bytes]:
+    """(connection index, request counter) -> request bytes. GETs over ids are built once, up front."""
+    host = f"{args.host}:{args.port}"
+    if ids and not args.body:
+        built = [request_bytes(args.method, host, args.path.replace("{id}", i)) for i in ids]
+        return lambda c, n: built[n % len(built)]
+    return lambda c, n: request_bytes(
+        args.method, host, args.path.replace("{id}", ids[n % len(ids)] if ids else ""),
+        args.body.replace("{n}", str(n)).encode())
+
+
+async def run(args: argparse.Namespace, ids: list[str]) -> dict:
+    loop = asyncio.get_running_loop()
+    stats = Stats(bodies=[] if args.collect else None)
+    make = factory(args, ids)
+    stop = False
+    issued = 0  # shared counter: unique {n} across connections, and the --requests budget
+
+    def next_for(c: int) -> Callable[[], bytes | None]:
+        def nxt() -> bytes | None:
+            nonlocal issued
+            if stop or (args.requests and issued >= args.requests):
+                return None
+            issued += 1
+            return make(c, issued - 1)
+        return nxt
+
+    async def connection(c: int) -> None:
+        # Reconnect if the server drops us mid-run; each drop is reported.
+        while True:
+            closed = loop.create_future()
+            await loop.create_connection(lambda closed=closed: Conn(next_for(c), stats, closed), args.host, args.port)
+            await closed
+            if stop or (args.requests and issued >= args.requests):
+                return
+            stats.disconnects += 1
+
+    tasks = [asyncio.ensure_future(connection(c)) for c in range(args.conns)]
+    t0 = time.perf_counter()
+    if args.requests:
+        await asyncio.gather(*tasks)
+        done, seconds = stats.done, time.perf_counter() - t0
+    else:
+        await asyncio.sleep(args.warmup)
+        d0, t1 = stats.done, time.perf_counter()
+        await asyncio.sleep(args.duration)
+        done, seconds = stats.done - d0, time.perf_counter() - t1
+        stop = True
+        await asyncio.gather(*tasks)
+    out = {"requests": done, "seconds": round(seconds, 3), "rps": round(done / seconds, 1),
+           "errors": {str(k): v for k, v in stats.errors.items()}, "disconnects": stats.disconnects}
+    if stats.bodies is not None:
+        out["bodies"] = [b.decode() for b in stats.bodies]
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description="Raw-asyncio HTTP/1.1 keep-alive load generator.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--conns", type=int, default=50, help="concurrent keep-alive connections")
+    p.add_argument("--method", default="GET")
+    p.add_argument("--path", default="/", help="may contain {id}, replaced from --ids")
+    p.add_argument("--body", default="", help="request body (JSON); {n} becomes a per-request counter")
+    p.add_argument("--ids", help="file with one id per line, cycled into {id}")
+    p.add_argument("--warmup", type=float, default=1.0, help="seconds not counted")
+    p.add_argument("--duration", type=float, default=5.0, help="measured seconds")
+    p.add_argument("--requests", type=int, default=0, help="send exactly this many instead of timing")
+    p.add_argument("--collect", action="store_true", help="return every response body")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    ids = open(args.ids).read().split() if args.ids else []
+    if uvloop is not None:
+        result = uvloop.run(run(args, ids))
+    else:
+        result = asyncio.run(run(args, ids))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
