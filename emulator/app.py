@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -50,7 +51,16 @@ class RequestLog:
             access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, ms)
 
 
-BUILTIN_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+def shipped(name: str) -> Path | None:
+    """A folder shipped with the project (`scenarios`, `fixtures`): next to `emulator/` in a checkout; in an
+    installed wheel (the Docker image) under <sys.prefix>/share/video-ai-emulator/ where the image puts it."""
+    for base in (Path(__file__).resolve().parent.parent, Path(sys.prefix) / "share" / "video-ai-emulator"):
+        if (base / name).is_dir():
+            return base / name
+    return None
+
+
+BUILTIN_SCENARIOS = shipped("scenarios")
 
 
 class EmulatorApp(Starlette):
@@ -72,7 +82,7 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
         data_dir=None if settings.in_memory else settings.data_dir,
         wall=wall,
         scenario_dirs=settings.scenarios,
-        builtin_scenarios=BUILTIN_SCENARIOS if BUILTIN_SCENARIOS.is_dir() else None,
+        builtin_scenarios=BUILTIN_SCENARIOS,
         watch=settings.watch,
     )
     services = build_services(engine, settings)
