@@ -110,7 +110,7 @@ def seconds_of(value: float | int | str) -> float:
 def format_duration(seconds: float) -> str:
     """3725 -> '1h2m5s'; 0.25 -> '0.25s'."""
     if seconds < 60:
-        return f"{seconds:.3g}s" if seconds < 10 and seconds != int(seconds) else f"{seconds:.0f}s"
+        return f"{round(seconds, 2):g}s" if seconds < 10 else f"{seconds:.0f}s"
     total = int(round(seconds))
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):

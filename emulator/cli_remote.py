@@ -13,6 +13,7 @@ from typing import Any
 from .admin_client import DEFAULT_URL, AdminClient, AdminError, NotRunning, format_duration, seconds_of
 
 COMMANDS = ("jobs", "requests", "advance")
+PAGE = 100  # journal entries per poll with --tail
 
 
 def _url_argument(p: argparse.ArgumentParser) -> None:
@@ -143,15 +144,19 @@ def requests(admin: AdminClient, args: argparse.Namespace) -> int:
     last = entries[-1]["id"] if entries else None
     if last is None:
         # Start after whatever the journal holds now, even entries the filters hide.
-        everything = admin.requests()
-        last = everything[-1]["id"] if everything else 0
+        newest = admin.requests(limit=1)
+        last = newest[-1]["id"] if newest else 0
     polls = 0
     while args.max_polls is None or polls < args.max_polls:
         time.sleep(args.interval)  # real time: following a live server
         polls += 1
-        for entry in admin.requests(**filters, after=last):
-            _print_entry(entry, args.json)
-            last = entry["id"]
+        while True:
+            page = admin.requests(**filters, after=last, limit=PAGE)
+            for entry in page:
+                _print_entry(entry, args.json)
+                last = entry["id"]
+            if len(page) < PAGE:
+                break
     return 0
 
 
@@ -164,7 +169,7 @@ def _print_entry(entry: dict[str, Any], as_json: bool) -> None:
     if query:
         from urllib.parse import urlencode
 
-        path += "?" + urlencode(query, doseq=True)
+        path += "?" + urlencode(query, doseq=True, safe="*/")
     ms = entry.get("duration_ms")
     parts = [
         _clock_time(entry.get("time")), str(entry.get("service") or "-"), str(entry.get("method", "")).ljust(6),
