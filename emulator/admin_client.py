@@ -158,7 +158,8 @@ class AdminClient:
         return self._call("GET", "/health")
 
     def reset(self) -> dict[str, Any]:
-        """Forget every job, upload, webhook and forced scenario (the clock keeps its time)."""
+        """Forget every job, upload, webhook, journal entry and runtime or forced scenario (the clock keeps its
+        time)."""
         return self._call("POST", "/reset")
 
     def clock(self) -> Clock:

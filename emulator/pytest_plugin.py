@@ -10,8 +10,9 @@ or for one run with `pytest --video-ai-emulator`. (With PYTEST_DISABLE_PLUGIN_AU
 `-p video_ai_emulator`.)
 
 Fixtures then:
-    emulator        the running Emulator (emulator.testing), reset before each test that uses it: no jobs,
-                    no journal entries, no forced scenarios. One server per session, in memory, time frozen.
+    emulator        the running Emulator (emulator.testing), reset before each test that uses it (no jobs,
+                    webhooks, journal entries, runtime or forced scenarios). One server per session, in
+                    memory, time frozen.
     emulator_admin  its AdminClient (emulator.admin_client).
 
 Settings (ini options): video_ai_emulator_seed, video_ai_emulator_time_scale, video_ai_emulator_scenarios

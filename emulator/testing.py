@@ -131,9 +131,9 @@ class Emulator:
         raise KeyError(f"no service {service!r}; emulated here: {', '.join(self.services)}")
 
     def reset(self) -> None:
-        """Forget every job, upload, webhook, forced scenario and journal entry (the clock keeps its time)."""
+        """Forget every job, upload, webhook, journal entry and runtime or forced scenario (the clock keeps its
+        time)."""
         self.admin.reset()
-        self.admin.clear_requests()
 
     def __repr__(self) -> str:
         return f"<Emulator {self.url or 'not running'}>"
