@@ -18,25 +18,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .admin import build_admin
 from .engine import Engine
 from .engine.faults import RAW_SEND, FaultTransport
+from .engine.journal import Journal
 from .services import build_services
 from .settings import Settings
 
 log = logging.getLogger("emulator")
 access = logging.getLogger("emulator.access")
+ADMIN = "/_emulator/"
 
 
-class RequestLog:
-    """One line per request: method, path, status, milliseconds (plain ASGI: no per-request task)."""
+class Recorder:
+    """One plain ASGI layer around everything: journals each request to an emulated service (not /_emulator)
+    and writes the one-line access log (method, path, status, milliseconds). On the way it only keeps raw
+    pieces; the journal decodes them when it is read."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal) -> None:
         self.app = app
+        self.journal = journal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        journal = self.journal
+        record = None if scope["path"].startswith(ADMIN) or not journal.enabled else journal.start(scope)
+        log = access.isEnabledFor(logging.INFO)
+        if record is None and not log:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status = 0  # stays 0 when no response is sent (a reset connection)
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -44,11 +55,27 @@ class RequestLog:
                 status = message["status"]
             await send(message)
 
+        if record is not None and scope["method"] not in ("GET", "HEAD"):
+            on_chunk = journal.receive
+
+            async def receive_body() -> Message:
+                message = await receive()
+                body = message.get("body")
+                if body:
+                    on_chunk(record, body)
+                return message
+
+            app_receive: Receive = receive_body
+        else:
+            app_receive = receive
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, app_receive, send_status)
         finally:
-            ms = (time.perf_counter() - started) * 1000
-            access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, ms)
+            elapsed = time.perf_counter() - started
+            if record is not None:
+                journal.finish(record, scope, status, elapsed)
+            if log:
+                access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed * 1000)
 
 
 def shipped(name: str) -> Path | None:
@@ -84,10 +111,15 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
         scenario_dirs=settings.scenarios,
         builtin_scenarios=BUILTIN_SCENARIOS,
         watch=settings.watch,
+        journal_size=settings.journal_size,
+        journal_body_limit=settings.journal_body_limit,
     )
     services = build_services(engine, settings)
     engine.scenarios.load()  # raises ScenarioError: the server does not start on an invalid file
     routes = [Mount(prefix, app=sub) for s in services for prefix, sub in s.mounts.items()]
+    for service in services:
+        for prefix in service.mounts:
+            engine.journal.add_service(service.name, prefix)
     routes.append(Mount("/_emulator", app=build_admin(engine, services)))
 
     @contextlib.asynccontextmanager
@@ -100,7 +132,7 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
 
     app = EmulatorApp(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
     app.add_middleware(FaultTransport)
-    app.add_middleware(RequestLog)
+    app.add_middleware(Recorder, journal=engine.journal)
     app.state.engine = engine
     app.state.services = services
     app.state.settings = settings

@@ -9,10 +9,10 @@ from starlette.applications import Starlette
 
 from ..engine import Engine
 from ..services import Service
-from . import core, scenarios
+from . import core, jobs, requests, scenarios, webhooks
 from .errors import HANDLERS
 
-MODULES = (core, scenarios)
+MODULES = (core, scenarios, requests, jobs, webhooks)
 
 
 def build_admin(engine: Engine, services: list[Service]) -> Starlette:

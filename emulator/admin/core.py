@@ -1,8 +1,9 @@
-"""/_emulator: health, reset, the virtual clock, and each service's OpenAPI document."""
+"""/_emulator: health, reset, the virtual clock, and the OpenAPI documents (each service's, and admin.json)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -13,9 +14,12 @@ from ..engine import Engine
 from ..services import Service
 from .errors import AdminError
 
+ADMIN_SPEC = Path(__file__).with_name("openapi.json")  # this API's own document, served as admin.json
+
 
 def routes(engine: Engine, services: list[Service]) -> list[Route]:
     specs = {s.name: s.openapi for s in services if s.openapi}
+    specs["admin"] = ADMIN_SPEC
 
     def clock_view() -> dict[str, Any]:
         now = engine.clock.now()

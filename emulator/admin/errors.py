@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,10 +16,20 @@ class AdminError(Exception):
         self.status, self.detail = status, detail
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json in ASCII: the media type has no charset parameter, so clients may guess the encoding."""
+
+    media_type = "application/problem+json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
 def problem(status: int, detail: str) -> Response:
-    titles = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
+    titles = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+              500: "Internal Server Error"}
     body = {"type": "about:blank", "title": titles.get(status, "Error"), "status": status, "detail": detail}
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return ProblemResponse(body, status_code=status)
 
 
 async def on_admin_error(request: Request, exc: Exception) -> Response:

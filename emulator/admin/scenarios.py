@@ -13,7 +13,7 @@ from starlette.routing import Route
 from ..engine import Engine
 from ..engine.scenarios import Loaded, ScenarioError
 from ..services import Service
-from .errors import AdminError, problem
+from .errors import AdminError, ProblemResponse, problem
 
 
 def view(item: Loaded) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
             response = problem(400, "invalid scenario")
             body = json.loads(response.body)
             body["errors"] = exc.problems
-            return JSONResponse(body, status_code=400, media_type="application/problem+json")
+            return ProblemResponse(body, status_code=400)
         return JSONResponse(view(item))
 
     async def activate(request: Request) -> Response:

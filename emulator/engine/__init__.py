@@ -11,6 +11,7 @@ from .clock import Clock
 from .faults import Faults
 from .ids import Ids
 from .jobs import Jobs, Lifecycle
+from .journal import Journal
 from .model import Job, Step, Webhook
 from .scenarios import Scenarios
 from .scheduler import Scheduler
@@ -24,7 +25,8 @@ class Engine:
     def __init__(
         self, *, time_scale: float, seed: int | None, data_dir: Path | None,
         wall: Callable[[], float] | None = None, scenario_dirs: list[Path] | None = None,
-        builtin_scenarios: Path | None = None, watch: bool = False,
+        builtin_scenarios: Path | None = None, watch: bool = False, journal_size: int = 1000,
+        journal_body_limit: int = 4096,
     ) -> None:
         self.watch = watch
         self._watcher: asyncio.Task[None] | None = None
@@ -42,6 +44,7 @@ class Engine:
         self.faults = Faults(self.scenarios, self.clock, seed)
         self.jobs = Jobs(self.store, self.clock, self.scheduler, self.ids, self.scenarios)
         self.webhooks = Webhooks(self.store, self.clock, self.scheduler, self.ids)
+        self.journal = Journal(self.clock, journal_size, journal_body_limit)
 
     async def start(self) -> None:
         await self.store.open()
@@ -66,8 +69,9 @@ class Engine:
         await self.store.close()
 
     async def reset(self) -> None:
-        """Forget every job, upload, webhook and counter; the clock keeps its time."""
+        """Forget every job, upload, webhook, journaled request and counter; the clock keeps its time."""
         self.scheduler.clear()
+        self.journal.clear()
         await self.store.reset()
         self.ids.counters = {}
         self.jobs.reset()

@@ -104,6 +104,7 @@ class Webhook:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     policy: dict[str, Any] = field(default_factory=dict)  # the scenario's webhooks block, if any
     duplicate_of: str | None = None
+    series: int = 0  # index in attempts where the current delivery series began (a redelivery starts one)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -74,6 +74,15 @@ class Webhooks:
         await self.store.put_webhook(hook)
         self.scheduler.add(at, "webhook", hook.id)
 
+    async def redeliver(self, hook: Webhook) -> Webhook:
+        """Send a stored webhook again from now, whatever its state: a new series of attempts (with the
+        usual retries), recorded after the earlier ones. A scenario's lost first attempts are not lost again,
+        nor are duplicates sent again."""
+        hook.state = "pending"
+        hook.series = len(hook.attempts)
+        await self._schedule(hook, self.clock.now())
+        return hook
+
     async def _fire(self, hook_id: str, due: float) -> None:
         hook = await self.store.get_webhook(hook_id)
         if hook is None or hook.state != "pending" or hook.next_attempt != due:
@@ -89,14 +98,16 @@ class Webhooks:
         hook.attempts.append(record)
         code = record["status_code"]
         retries = int(hook.policy.get("retries", self.retries))
+        tries = len(hook.attempts) - hook.series  # in this series: a redelivery gets its own retries
         if code is not None and 200 <= code < 300:
             hook.state, hook.next_attempt = "delivered", None
-            await self._duplicates(hook)
-        elif len(hook.attempts) > retries:
+            if not hook.series:
+                await self._duplicates(hook)
+        elif tries > retries:
             hook.state, hook.next_attempt = "failed", None
         else:
             backoff = float(hook.policy.get("backoff", self.backoff))
-            hook.next_attempt = self.clock.now() + backoff * 2 ** (len(hook.attempts) - 1)
+            hook.next_attempt = self.clock.now() + backoff * 2 ** (tries - 1)
             self.scheduler.add(hook.next_attempt, "webhook", hook.id)
         await self.store.put_webhook(hook)
         return hook

@@ -4,8 +4,10 @@ a service never imports another one, and the engine imports none of them."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.types import ASGIApp
 
@@ -20,6 +22,8 @@ class Service:
     openapi: Path | None = None
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    # The service's own status body for one of its jobs (Valossa: job_status), for /_emulator/jobs.
+    status_view: Callable[[Any], dict[str, Any]] | None = None
 
 
 def lifecycle_specs() -> dict[str, object]:

@@ -9,7 +9,7 @@ from ...settings import Settings
 from .. import Service
 from ..asgi import ServiceApp
 from .errors import HANDLERS
-from .lifecycle import SPEC, ValossaLifecycle
+from .lifecycle import SPEC, ValossaLifecycle, status_view
 from .routes import CoreApi
 
 LIFECYCLE_SPECS = [SPEC]
@@ -23,4 +23,5 @@ def build(engine: Engine, settings: Settings) -> Service:
         mounts={"/core/1.0": core},
         openapi=Path(__file__).with_name("openapi.json"),
         description="Valossa Core API",
+        status_view=lambda job: status_view(job, engine.clock.scale),
     )
