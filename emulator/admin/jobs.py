@@ -31,7 +31,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         lifecycle = engine.jobs.lifecycles.get(job.service)
         return job.state in lifecycle.spec.terminal if lifecycle is not None else job.terminal
 
-    async def view(job: Job) -> dict[str, Any]:
+    async def view(job: Job, hooks: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
         now = engine.clock.now()
         nxt = None
         if job.next_due is not None and job.step + 1 < len(job.timeline):
@@ -50,7 +50,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
             "history": [{"state": h["state"], "at": iso(h["at"])} for h in job.history],
             "next": nxt,
             "status": status,
-            "webhooks": await webhooks.of_job(engine, job.id),
+            "webhooks": hooks.get(job.id, []) if hooks is not None else await webhooks.of_job(engine, job.id),
         }
 
     async def find(request: Request) -> Job:
@@ -64,7 +64,11 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         query = request.query_params
         state = query.get("status")
         jobs = await engine.store.list_jobs(query.get("service"), query.get("key"))
-        return JSONResponse({"jobs": [await view(j) for j in jobs if state is None or j.state == state]})
+        hooks: dict[str, list[dict[str, Any]]] = {}  # every job's webhooks from one pass over the outbox
+        for hook in await engine.store.list_webhooks():
+            if hook.job_id is not None:
+                hooks.setdefault(hook.job_id, []).append(webhooks.view(engine, hook))
+        return JSONResponse({"jobs": [await view(j, hooks) for j in jobs if state is None or j.state == state]})
 
     async def get_job(request: Request) -> Response:
         return JSONResponse(await view(await find(request)))
