@@ -68,6 +68,8 @@ class Settings(BaseModel):
 
 
 ENV_PREFIX = "EMULATOR_"
+# Read elsewhere: the settings file's path, and the URL the terminal commands (jobs, requests, advance) talk to.
+NOT_SETTINGS = frozenset({ENV_PREFIX + "CONFIG", ENV_PREFIX + "URL"})
 SECTIONS = {"valossa": ValossaSettings}
 
 
@@ -76,7 +78,7 @@ def env_values(environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
             continue
         key = name[len(ENV_PREFIX) :].lower()
         section = next((s for s in SECTIONS if key.startswith(s + "_")), None)

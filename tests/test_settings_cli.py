@@ -110,3 +110,8 @@ def test_serve_logs_base_urls_and_one_line_per_request(tmp_path: Path) -> None:
     # Graceful: the lifespan ran to its end (uvicorn re-raises SIGTERM afterwards, hence -15).
     assert "Application shutdown complete" in out
     assert proc.returncode in (0, -15)
+
+
+def test_emulator_url_is_for_the_terminal_commands_not_a_setting() -> None:
+    # A shell set up for `video-ai-emulator jobs` (EMULATOR_URL) must still be able to start a server.
+    assert build_settings({}, None, {"EMULATOR_URL": "http://127.0.0.1:9000", "EMULATOR_PORT": "9001"}).port == 9001
