@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from time import perf_counter
+from time import time as wall_time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .admin import build_admin
 from .engine import Engine
 from .engine.faults import RAW_SEND, FaultTransport
-from .engine.journal import Journal
+from .engine.journal import Journal, Record
 from .services import build_services
 from .settings import Settings
 
@@ -35,27 +36,28 @@ class Recorder:
     def __init__(self, app: ASGIApp, journal: Journal) -> None:
         self.app = app
         self.journal = journal
+        self.now = journal.clock.now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         journal = self.journal
-        record = None if scope["path"].startswith(ADMIN) or not journal.enabled else journal.start(scope)
+        journaled = journal.enabled and not scope["path"].startswith(ADMIN)
         log = access.isEnabledFor(logging.INFO)
-        if record is None and not log:
+        if not journaled and not log:
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 0  # stays 0 when no response is sent (a reset connection)
+        record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
+        started = perf_counter()
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
+        def send_status(message: Message) -> Awaitable[None]:
+            # A plain function handing back send's awaitable: no extra coroutine per message.
             if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+                record.status = message["status"]
+            return send(message)
 
-        if record is not None and scope["method"] not in ("GET", "HEAD"):
+        if journaled and scope["method"] not in ("GET", "HEAD"):
             on_chunk = journal.receive
 
             async def receive_body() -> Message:
@@ -71,11 +73,11 @@ class Recorder:
         try:
             await self.app(scope, app_receive, send_status)
         finally:
-            elapsed = time.perf_counter() - started
-            if record is not None:
-                journal.finish(record, scope, status, elapsed)
+            elapsed = perf_counter() - started
+            if journaled:
+                journal.finish(record, scope, elapsed)
             if log:
-                access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed * 1000)
+                access.info("%s %s %d %.1fms", scope["method"], scope["path"], record.status, elapsed * 1000)
 
 
 def shipped(name: str) -> Path | None:

@@ -3,11 +3,14 @@ same side effects as the natural path: the Valossa callback goes out through the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from helpers import Receiver, advance, new_job, status
+from helpers import Receiver, advance, new_job, running, status
+
+from emulator.settings import Settings
 
 
 async def job(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
@@ -165,3 +168,20 @@ async def test_control_is_not_journaled(client: httpx.AsyncClient) -> None:
     await act(client, job_id, "complete")
     r = await client.get("/_emulator/requests")
     assert [e["path"] for e in r.json()["requests"]] == ["/core/1.0/new_job"]
+
+
+async def test_control_with_the_sqlite_store(settings: Settings, tmp_path: Path, receiver: Receiver) -> None:
+    stored = settings.model_copy(update={"in_memory": False, "data_dir": tmp_path})
+    async with running(stored) as client:
+        job_id = await new_job(client, callback={"url": receiver.url})
+        await act(client, job_id, "advance")
+        assert (await act(client, job_id, "complete"))["state"] == "finished"
+        [listed] = (await client.get("/_emulator/jobs")).json()["jobs"]
+        assert listed["id"] == job_id and listed["webhooks"][0]["status"] == "delivered"
+    async with running(stored) as client:  # after a restart
+        view = await job(client, job_id)
+        assert [h["state"] for h in view["history"]] == ["queued", "queued", "finished"]
+        hook = view["webhooks"][0]
+        r = await client.post(f"/_emulator/webhooks/{hook['id']}/redeliver")
+        assert r.status_code == 200 and len(r.json()["attempts"]) == 2
+    assert len(receiver.calls) == 2

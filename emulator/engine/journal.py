@@ -16,7 +16,6 @@ import fnmatch
 import json
 import math
 import re
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,8 @@ SECRET_FIELDS = frozenset({"api_key", "client_secret", "password", "token", "acc
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
 CAPTURE_MIN = 64 * 1024  # raw body bytes kept per request at least (more than shown, so masking sees whole fields)
 GLOB = re.compile(r"[*?\[]")
+NO_CHUNKS: list[bytes] = []  # shared by every record without a body: never appended to
+NO_TAGS: dict[str, Any] = {}  # shared by every untagged record: never written to
 
 
 def tag(scope: Scope, **fields: Any) -> None:
@@ -55,12 +56,12 @@ class Record:
         self.path: str = scope["path"]
         self.query_string: bytes = scope["query_string"]
         self.headers: list[tuple[bytes, bytes]] = scope["headers"]
-        self.chunks: list[bytes] = []
+        self.chunks: list[bytes] = NO_CHUNKS  # a list of its own once a body chunk arrives
         self.size = 0
         self.spill: Any = None  # set once the body outgrows the capture limit
         self.status = 0
         self.duration = 0.0
-        self.tags: dict[str, Any] = {}
+        self.tags: dict[str, Any] = NO_TAGS
         self.service: str | None = None
         self._view: dict[str, Any] | None = None
         self._facts: Facts | None = None
@@ -74,31 +75,28 @@ class Journal:
         self.entries: deque[Record] = deque(maxlen=size)
         self.last_id = 0  # ids keep growing across clear() and reset, so a tail by `after` never misses one
         self.prefixes: list[tuple[str, str]] = []  # (mount prefix, service name)
-
-    @property
-    def enabled(self) -> bool:
-        return self.size > 0
+        self.enabled = size > 0
 
     def add_service(self, name: str, prefix: str) -> None:
         self.prefixes.append((prefix.rstrip("/"), name))
 
-    # --- the hot path
-    def start(self, scope: Scope) -> Record:
-        return Record(scope, time.time(), self.clock.now())
-
+    # --- the hot path (app.Recorder makes each Record: real and virtual time of arrival)
     def receive(self, record: Record, chunk: bytes) -> None:
         """A request body chunk as the app reads it."""
         record.size += len(chunk)
         if record.spill is None and record.size <= self.capture:
+            if record.chunks is NO_CHUNKS:
+                record.chunks = []
             record.chunks.append(chunk)
         else:
             self._overflow(record, chunk)
 
-    def finish(self, record: Record, scope: Scope, status: int, duration: float) -> None:
+    def finish(self, record: Record, scope: Scope, duration: float) -> None:
+        """Keep the request (record.status was set as the response started; 0 if none was sent)."""
         self.last_id += 1
         record.id = self.last_id
-        record.status, record.duration = status, duration
-        record.tags = scope.get(SCOPE_KEY) or record.tags
+        record.duration = duration
+        record.tags = scope.get(SCOPE_KEY, NO_TAGS)
         self.entries.append(record)
 
     # --- reading
@@ -206,6 +204,8 @@ class Journal:
                 record.spill = summary
             else:
                 record.spill = "cut"
+                if record.chunks is NO_CHUNKS:
+                    record.chunks = []
         if isinstance(record.spill, MultipartSummary):
             record.spill.write(chunk)
             return
