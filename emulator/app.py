@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import build_admin
 from .engine import Engine
-from .engine.faults import RAW_SEND, FaultTransport
-from .engine.journal import Journal, Record
+from .engine.faults import RAW_SEND
+from .engine.journal import STATUS_KEY, Journal, Record
 from .services import build_services
 from .settings import Settings
 
@@ -33,10 +33,11 @@ class Recorder:
     and writes the one-line access log (method, path, status, milliseconds). On the way it only keeps raw
     pieces; the journal decodes them when it is read."""
 
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, *, notes_status: bool = False) -> None:
         self.app = app
         self.journal = journal
         self.now = journal.clock.now
+        self.notes_status = notes_status  # the app reports its status with note_status(): send stays unwrapped
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,6 +51,7 @@ class Recorder:
             return
         record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
         started = perf_counter()
+        app_send: Send = send
 
         def send_status(message: Message) -> Awaitable[None]:
             # A plain function handing back send's awaitable: no extra coroutine per message.
@@ -57,6 +59,8 @@ class Recorder:
                 record.status = message["status"]
             return send(message)
 
+        if not self.notes_status:
+            app_send = send_status
         if journaled and scope["method"] not in ("GET", "HEAD"):
             on_chunk = journal.receive
 
@@ -71,9 +75,11 @@ class Recorder:
         else:
             app_receive = receive
         try:
-            await self.app(scope, app_receive, send_status)
+            await self.app(scope, app_receive, app_send)
         finally:
             elapsed = perf_counter() - started
+            if self.notes_status:
+                record.status = scope.get(STATUS_KEY, 0)
             if journaled:
                 journal.finish(record, scope, elapsed)
             if log:
@@ -93,9 +99,23 @@ BUILTIN_SCENARIOS = shipped("scenarios")
 
 
 class EmulatorApp(Starlette):
+    """Requests to an emulated service go straight to its app (behind the recorder), as a Mount would route
+    them but without the application's middleware stack: that is the hot path. The rest (the admin API,
+    unknown paths, lifespan) goes through Starlette as usual."""
+
+    services: list[tuple[str, ASGIApp]]
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The server's own send, before middleware wraps it: fault injection reaches the socket through it.
-        scope[RAW_SEND] = send
+        if scope["type"] == "http":
+            # The server's own send, before middleware wraps it: fault injection reaches the socket through it.
+            scope[RAW_SEND] = send
+            path = scope["path"]
+            for prefix, app in self.services:
+                if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                    scope["app"] = self
+                    scope["root_path"] = scope.get("root_path", "") + prefix
+                    await app(scope, receive, send)
+                    return
         await super().__call__(scope, receive, send)
 
 
@@ -118,11 +138,11 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
     )
     services = build_services(engine, settings)
     engine.scenarios.load()  # raises ScenarioError: the server does not start on an invalid file
-    routes = [Mount(prefix, app=sub) for s in services for prefix, sub in s.mounts.items()]
     for service in services:
         for prefix in service.mounts:
             engine.journal.add_service(service.name, prefix)
-    routes.append(Mount("/_emulator", app=build_admin(engine, services)))
+    # Only the admin API is routed by Starlette; the services' apps are reached through EmulatorApp.services.
+    routes = [Mount("/_emulator", app=build_admin(engine, services))]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -133,8 +153,11 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
             await engine.stop()
 
     app = EmulatorApp(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
-    app.add_middleware(FaultTransport)
     app.add_middleware(Recorder, journal=engine.journal)
+    app.services = [
+        (prefix.rstrip("/"), Recorder(sub, engine.journal, notes_status=True))
+        for s in services for prefix, sub in s.mounts.items()
+    ]
     app.state.engine = engine
     app.state.services = services
     app.state.settings = settings

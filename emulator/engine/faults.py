@@ -1,7 +1,7 @@
 """HTTP faults from scenario files: latency, an error status in the service's own body, 429 with
 Retry-After, a reset connection, a truncated or malformed body. A service asks check() before it acts;
-transport faults are carried out by FaultTransport, which reaches the server's socket through the raw
-send callable the app stored in the scope (RAW_SEND) before any middleware wrapped it."""
+transport faults are carried out by send_with_fault() as the service sends its answer, reaching the server's
+socket through the raw send callable the app stored in the scope (RAW_SEND) before any middleware wrapped it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import socket
 import struct
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .clock import Clock
 from .journal import tag, tags
@@ -117,28 +117,20 @@ def _describe(rule: FaultRule) -> str:
     return f"latency {rule.latency}s"
 
 
-class FaultTransport:
-    """Carries out reset, truncate and malformed on the way out."""
+def transport_fault(scope: Scope) -> str | None:
+    """The transport fault check() chose for this request (reset, truncate, malformed), if any."""
+    return tags(scope).get("transport")
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        held: list[Message] = []
+async def send_with_fault(action: str, response: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send `response` (a Starlette Response) spoiled as `action` says."""
+    held: list[Message] = []
 
-        async def guarded(message: Message) -> None:
-            action = tags(scope).get("transport")
-            if action is None:
-                await send(message)
-                return
-            held.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                await _carry_out(action, held, send, scope.get(RAW_SEND))
+    async def hold(message: Message) -> None:
+        held.append(message)
 
-        await self.app(scope, receive, guarded)
+    await response(scope, receive, hold)
+    await _carry_out(action, held, send, scope.get(RAW_SEND))
 
 
 async def _carry_out(action: str, held: list[Message], send: Send, raw: Send | None) -> None:

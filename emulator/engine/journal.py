@@ -39,6 +39,14 @@ def tag(scope: Scope, **fields: Any) -> None:
     scope.setdefault(SCOPE_KEY, {}).update(fields)
 
 
+STATUS_KEY = "emulator.status"
+
+
+def note_status(scope: Scope, status: int) -> None:
+    """The status a service app sent (0: none, e.g. a reset connection); spares the recorder wrapping send."""
+    scope[STATUS_KEY] = status
+
+
 def tags(scope: Scope) -> dict[str, Any]:
     return scope.get(SCOPE_KEY, {})
 

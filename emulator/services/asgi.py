@@ -1,6 +1,7 @@
 """ServiceApp: the ASGI app a service mounts. It does what a Starlette sub-application would (route, turn
-exceptions into the service's own error bodies) with one dispatch step instead of four middleware layers:
-the emulated APIs are the hot path that the benchmark compares with a bare endpoint."""
+exceptions into the service's own error bodies) with one dispatch step instead of four middleware layers,
+and carries out a scenario's transport faults (reset, truncate, malformed) as it sends the answer: the
+emulated APIs are the hot path that the benchmark compares with a bare endpoint."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from ..engine.faults import send_with_fault, transport_fault
+from ..engine.journal import note_status
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -36,22 +40,17 @@ class ServiceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
-            endpoint = self._endpoint(scope)
-            response = await endpoint(Request(scope, receive))
-            await response(scope, receive, sender)
+            response = await self._endpoint(scope)(Request(scope, receive))
         except Exception as exc:
-            if started:
-                raise  # too late for an error body
             response = await self._handler(type(exc))(Request(scope, receive), exc)
+        action = transport_fault(scope)
+        if action is None:
+            note_status(scope, response.status_code)
             await response(scope, receive, send)
+        else:
+            note_status(scope, 0 if action == "reset" else response.status_code)
+            await send_with_fault(action, response, scope, receive, send)
 
     def _endpoint(self, scope: Scope) -> Callable[[Request], Awaitable[Response]]:
         path = _route_path(scope)
