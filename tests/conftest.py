@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
-from helpers import Receiver, running
+from helpers import Receiver, Wall, running
 
 from emulator.settings import Settings
 
@@ -28,15 +28,6 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.close()
-
-
-class Wall:
-    """What the emulator reads as real time in restart tests."""
-
-    now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -88,3 +88,12 @@ def live(settings: Settings) -> Iterator[str]:
 
     with Emulator(settings.model_copy(update={"host": "127.0.0.1", "port": 0})) as emu:
         yield emu.url
+
+
+class Wall:
+    """What the emulator reads as real time in restart tests."""
+
+    now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Wall
-from helpers import Receiver, advance, new_job, running, status
+from helpers import Receiver, Wall, advance, new_job, running, status
 
 from emulator.settings import Settings, ValossaSettings
 

@@ -15,6 +15,10 @@ from collections.abc import Awaitable, Callable
 from .clock import Clock
 
 log = logging.getLogger("emulator.scheduler")
+# The real-time loop wakes this much (real seconds) after a timer is due, so that timers falling due close
+# together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
+# of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
+BATCH_SLACK = 0.005
 Handler = Callable[[str, float], Awaitable[None]]
 
 
@@ -100,7 +104,7 @@ class Scheduler:
             if delay > 0:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), None if delay == float("inf") else delay)
+                    await asyncio.wait_for(self._wake.wait(), None if delay == float("inf") else delay + BATCH_SLACK)
                 except TimeoutError:
                     pass
                 continue

@@ -8,8 +8,8 @@ import json
 import random
 from pathlib import Path
 
-from conftest import Emu, emulator
 from valossa_results.structure import check_core
+from valossa_results.support import Emu, emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests/data/valossa/metadata_example_core_1.3.1.json.gz"  # Valossa's own, MIT

@@ -8,8 +8,8 @@ import struct
 from pathlib import Path
 
 import srt
-from conftest import FIXTURES, Emu, emulator
 from valossa_results.structure import check_core
+from valossa_results.support import FIXTURES, Emu, emulator
 
 TRANSCRIPT = """1
 00:00:01,000 --> 00:00:03,500

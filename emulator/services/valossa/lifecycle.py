@@ -94,7 +94,8 @@ class ValossaLifecycle:
         return error_step(details or "Analysis failed", transfer if transfer == "finished" else "error")
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
-        if job.state in ("preparing_analysis", "processing", "finished") and "transcript" not in job.data:
+        if (job.state in ("preparing_analysis", "processing", "finished") and "transcript" not in job.data
+                and "transcript" in job.request.get("media", ())):
             # The transcript is read once the media is in; a broken one ends the job in error.
             problem = await prepare_transcript(job)
             if problem:
