@@ -166,6 +166,14 @@ def idle_cpu(srv: Server, seconds: float) -> float:
     return round((srv.cpu_seconds() - cpu) / (time.perf_counter() - t0), 2)
 
 
+def settle(srv: Server, quiet: float = 0.05, limit: float = 180.0) -> float:
+    """Wait until the server idles (its timers done); returns how long that took, in seconds."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < limit and idle_cpu(srv, 1.0) > quiet:
+        pass
+    return round(time.perf_counter() - t0, 1)
+
+
 def median_run(runs: list[dict]) -> dict:
     """The run with the median req/s, plus every round's figure."""
     best = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
@@ -213,6 +221,10 @@ def measure(args: argparse.Namespace) -> dict:
             res["sqlite_populated_rss_mb"] = srv.rss_mb()
             res["sqlite_full_idle_cpu"] = idle_cpu(srv, 2.0)
             sample = random.sample(ids, min(args.sample, len(ids)))
+            # The jobs just created are still going through their lifecycles (timers and store writes at
+            # time scale 60): a figure for that, then the store's own cost once every job has settled.
+            res["sqlite_busy"] = job_status(srv, args, sample)
+            res["sqlite_settle_s"] = settle(srv)
             res["sqlite_full"] = median_run([job_status(srv, args, sample) for _ in range(args.rounds)])
             res["sqlite_full_rss_mb"] = srv.rss_mb()
     return res
@@ -226,12 +238,12 @@ def verdicts(res: dict, jobs: int) -> list[tuple[str, str, str, str, bool | None
     def cpu(key: str) -> str:
         return f"{res[key]['server_cpu']:.0%}"
 
-    def row(key: str, label: str, ratio_to: str | None = None, target: str = "", limit: float = 0.0):
+    def row(key: str, label: str, ratio_to: str | None = None, target: str = "", limit: float | None = None):
         value = f"{rps(key):,.0f} req/s"
         if ratio_to is None:
             return (label, value, cpu(key), target, None)
         ratio = rps(key) / rps(ratio_to)
-        return (label, f"{value} = {ratio:.0%}", cpu(key), target, ratio >= limit)
+        return (label, f"{value} = {ratio:.0%}", cpu(key), target, None if limit is None else ratio >= limit)
 
     startup = res["startup_s"]["median"]
     rss = res["sqlite_full_rss_mb"]
@@ -244,8 +256,11 @@ def verdicts(res: dict, jobs: int) -> list[tuple[str, str, str, str, bool | None
         row("new_job", "new_job (in-memory)", "bare_post", ">= 35% of bare POST", 0.35),
         row("sqlite_populate", f"new_job (SQLite, creating {jobs:,})"),
         row("sqlite_small", f"job_status (SQLite, {sample} jobs)"),
-        row("sqlite_full", f"job_status (SQLite, {jobs:,} jobs)", "sqlite_small", ">= 90% of few-jobs case", 0.90),
+        row("sqlite_busy", f"job_status (SQLite, {jobs:,} jobs, lifecycles running)", "sqlite_small"),
+        row("sqlite_full", f"job_status (SQLite, {jobs:,} jobs, settled)", "sqlite_small",
+            ">= 90% of few-jobs case", 0.90),
         (f"idle server, just after creating {jobs:,}", "", f"{res['sqlite_full_idle_cpu']:.0%}", "", None),
+        (f"lifecycles of {jobs:,} new jobs settled after", f"{res['sqlite_settle_s']} s", "", "", None),
         (f"server RSS with {jobs:,} jobs", f"{rss['VmRSS']:.0f} MB (peak {rss['VmHWM']:.0f})", "", "<= 300 MB",
          rss["VmRSS"] <= 300),
     ]
