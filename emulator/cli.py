@@ -22,7 +22,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = Parser(prog=PROG, description="Local emulator of the Valossa, Clipzy ML Engine and AI Gateway APIs.")
+    p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core API today "
+                                      "(Clipzy ML Engine and AI Gateway to come).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     serve = sub.add_parser(
         "serve", help="start the emulator",
