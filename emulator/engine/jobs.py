@@ -119,16 +119,18 @@ class Jobs:
         job = await self.store.get_job(job_id)
         if job is None or job.next_due != due:
             return  # deleted, or moved on by another path since this timer was set
+        # A timer's move is not waited for on disk: timers would otherwise go one commit at a time, and after
+        # a crash the job resumes from its previous state and the overdue timer makes the same move again.
         if job.step + 1 < len(job.timeline):
-            await self._move(job, job.step + 1, due)
+            await self._move(job, job.step + 1, due, wait=False)
         else:
             job.next_due = None
-            await self.store.put_job(job)
+            await self.store.put_job(job, wait=False)
 
-    async def _move(self, job: Job, index: int, at: float) -> None:
+    async def _move(self, job: Job, index: int, at: float, *, wait: bool = True) -> None:
         previous = job.state
         self._enter(job, index, at)
-        await self.store.put_job(job)
+        await self.store.put_job(job, wait=wait)
         await self.lifecycles[job.service].on_enter(job, previous)
 
     def _enter(self, job: Job, index: int, at: float) -> None:

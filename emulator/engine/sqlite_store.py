@@ -125,10 +125,15 @@ class SqliteStore(MemoryStore):
         while len(self.jobs) > self.cache_size:
             self.jobs.popitem(last=False)
 
-    async def put_job(self, job: Job) -> None:
+    async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
         body = json.dumps(job.to_dict(), separators=(",", ":"))
-        await self._write(JOB_UPSERT, (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body))
+        params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body)
+        if wait:
+            await self._write(JOB_UPSERT, params)
+        else:
+            self._queue.append((JOB_UPSERT, params))
+            self._wake.set()
 
     async def get_job(self, job_id: str) -> Job | None:
         job = self.jobs.get(job_id)

@@ -32,7 +32,9 @@ class MemoryStore:
         self.meta.clear()
 
     # --- jobs
-    async def put_job(self, job: Job) -> None:
+    async def put_job(self, job: Job, *, wait: bool = True) -> None:
+        """wait=False: queue the write without waiting for its commit (a timer's move, which a restart
+        would replay from the previous state anyway)."""
         self.jobs[job.id] = job
 
     async def get_job(self, job_id: str) -> Job | None:
