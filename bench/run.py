@@ -208,25 +208,29 @@ def measure(args: argparse.Namespace) -> dict:
                 runs["new_job"].append(load(emu, args, method="POST", path="/core/1.0/new_job", body=NEW_JOB_BODY))
     res.update({k: median_run(v) for k, v in runs.items()})
 
-    with tempfile.TemporaryDirectory(prefix="bench-empty-") as d:
+    with tempfile.TemporaryDirectory(prefix="bench-empty-") as small_dir, \
+            tempfile.TemporaryDirectory(prefix="bench-full-") as full_dir:
         print(f"emulator --data-dir: job_status with {args.sample} jobs")
-        with server(lambda p: emulator_cmd(p, d), "sqlite-empty") as srv:
-            ids, _ = create_jobs(srv, args, args.sample)
-            res["sqlite_small"] = median_run([job_status(srv, args, ids) for _ in range(args.rounds)])
-
-    with tempfile.TemporaryDirectory(prefix="bench-full-") as d:
-        print(f"emulator --data-dir: creating {args.jobs:,} jobs, then job_status on {args.sample} of them")
-        with server(lambda p: emulator_cmd(p, d), "sqlite-full") as srv:
-            ids, res["sqlite_populate"] = create_jobs(srv, args, args.jobs)
-            res["sqlite_populated_rss_mb"] = srv.rss_mb()
-            res["sqlite_full_idle_cpu"] = idle_cpu(srv, 2.0)
-            sample = random.sample(ids, min(args.sample, len(ids)))
-            # The jobs just created are still going through their lifecycles (timers and store writes at
-            # time scale 60): a figure for that, then the store's own cost once every job has settled.
-            res["sqlite_busy"] = job_status(srv, args, sample)
-            res["sqlite_settle_s"] = settle(srv)
-            res["sqlite_full"] = median_run([job_status(srv, args, sample) for _ in range(args.rounds)])
-            res["sqlite_full_rss_mb"] = srv.rss_mb()
+        with server(lambda p: emulator_cmd(p, small_dir), "sqlite-empty") as small:
+            small_ids, _ = create_jobs(small, args, args.sample)
+            print(f"emulator --data-dir: creating {args.jobs:,} jobs, then job_status on {args.sample} of them")
+            with server(lambda p: emulator_cmd(p, full_dir), "sqlite-full") as srv:
+                ids, res["sqlite_populate"] = create_jobs(srv, args, args.jobs)
+                res["sqlite_populated_rss_mb"] = srv.rss_mb()
+                res["sqlite_full_idle_cpu"] = idle_cpu(srv, 2.0)
+                sample = random.sample(ids, min(args.sample, len(ids)))
+                # The jobs just created are still going through their lifecycles (timers and store writes at
+                # time scale 60): a figure for that, then the store's own cost once every job has settled,
+                # in rounds alternating with the small store so that drift on this machine hits both alike.
+                res["sqlite_busy"] = job_status(srv, args, sample)
+                res["sqlite_settle_s"] = settle(srv)
+                small_runs, full_runs = [], []
+                for _ in range(args.rounds):
+                    small_runs.append(job_status(small, args, small_ids))
+                    full_runs.append(job_status(srv, args, sample))
+                res["sqlite_small"] = median_run(small_runs)
+                res["sqlite_full"] = median_run(full_runs)
+                res["sqlite_full_rss_mb"] = srv.rss_mb()
     return res
 
 
