@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from time import perf_counter
 from time import time as wall_time
 
@@ -22,6 +20,7 @@ from .engine.faults import RAW_SEND
 from .engine.journal import STATUS_KEY, Journal, Record
 from .services import build_services
 from .settings import Settings
+from .shipped import shipped
 
 log = logging.getLogger("emulator")
 access = logging.getLogger("emulator.access")
@@ -84,15 +83,6 @@ class Recorder:
                 journal.finish(record, scope, elapsed)
             if log:
                 access.info("%s %s %d %.1fms", scope["method"], scope["path"], record.status, elapsed * 1000)
-
-
-def shipped(name: str) -> Path | None:
-    """A folder shipped with the project (`scenarios`, `fixtures`): next to `emulator/` in a checkout; in an
-    installed wheel (the Docker image) under <sys.prefix>/share/video-ai-emulator/ where the image puts it."""
-    for base in (Path(__file__).resolve().parent.parent, Path(sys.prefix) / "share" / "video-ai-emulator"):
-        if (base / name).is_dir():
-            return base / name
-    return None
 
 
 BUILTIN_SCENARIOS = shipped("scenarios")

@@ -57,7 +57,7 @@ class Emu:
 
 
 @contextlib.asynccontextmanager
-async def emulator(seed: int | None = 1, fixtures_dir: Path = FIXTURES) -> AsyncIterator[Emu]:
+async def emulator(seed: int | None = 1, fixtures_dir: Path | None = FIXTURES) -> AsyncIterator[Emu]:
     settings = Settings(in_memory=True, time_scale=0, seed=seed, valossa={"fixtures_dir": fixtures_dir})
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -7,6 +7,7 @@ import shutil
 import struct
 from pathlib import Path
 
+import pytest
 import srt
 from valossa_results.structure import check_core
 from valossa_results.support import FIXTURES, Emu, emulator
@@ -105,6 +106,13 @@ async def test_shipped_fixtures(emu: Emu) -> None:
     assert spoken == [c for c in cues if c[0] < duration]
     people = [core["detections"][d]["label"] for d in _types(core)["audio.keyword.name.person"]]
     assert "Maria Lindqvist" in people
+
+
+async def test_shipped_fixtures_whatever_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # e.g. `video-ai-emulator serve` started from a project of one's own
+    async with emulator(fixtures_dir=None) as emu:
+        job_id = await emu.finished("https://media.example.org/canned/charade-first-10-minutes.mp4")
+        assert (await emu.results(job_id)).json()["version_info"]["metadata_format"] == "1.3.1"
 
 
 async def test_fixture_mapping_in_a_folder_of_ones_own(tmp_path: Path) -> None:

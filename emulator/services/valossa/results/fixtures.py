@@ -17,8 +17,15 @@ from typing import Any
 
 import yaml
 
+from ....shipped import shipped
+
 MAPPING = "mapping.yaml"
-DEFAULT_DIR = Path("fixtures/valossa")
+
+
+def default_dir() -> Path:
+    """The shipped fixtures (a checkout's fixtures/valossa, or the installed copy), whatever the working directory."""
+    shipped_dir = shipped("fixtures")
+    return shipped_dir / "valossa" if shipped_dir else Path("fixtures/valossa")
 
 
 class FixtureError(Exception):
@@ -27,7 +34,7 @@ class FixtureError(Exception):
 
 class Fixtures:
     def __init__(self, directory: Path | None, types: tuple[str, ...]) -> None:
-        self.path = (directory or DEFAULT_DIR) / MAPPING
+        self.path = (directory or default_dir()) / MAPPING
         self.types = types
         self._loaded: tuple[float, list[dict[str, Any]]] | None = None
 
