@@ -12,11 +12,12 @@ Errors the admin API answers (problem+json) raise AdminError; no server at the U
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .engine.durations import parse_seconds
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AdminClient", "AdminError", "NotRunning", "format_duration"]
 
@@ -125,6 +126,8 @@ class AdminClient:
 
     def __init__(self, base_url: str = DEFAULT_URL, *, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> None:
+        import httpx  # here, not at import: `video-ai-emulator serve` loads this module and starts faster without
+
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url + "/_emulator", timeout=timeout, transport=transport)
 
@@ -141,6 +144,8 @@ class AdminClient:
 
     def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
               content: str | None = None, headers: dict[str, str] | None = None) -> Any:
+        import httpx
+
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:

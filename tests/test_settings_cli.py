@@ -115,3 +115,10 @@ def test_serve_logs_base_urls_and_one_line_per_request(tmp_path: Path) -> None:
 def test_emulator_url_is_for_the_terminal_commands_not_a_setting() -> None:
     # A shell set up for `video-ai-emulator jobs` (EMULATOR_URL) must still be able to start a server.
     assert build_settings({}, None, {"EMULATOR_URL": "http://127.0.0.1:9000", "EMULATOR_PORT": "9001"}).port == 9001
+
+
+def test_heavy_libraries_stay_off_the_startup_path() -> None:
+    # Startup has a 0.5 s budget: Faker (results) and httpx (callbacks, loopback media) load when first used.
+    code = "import sys, emulator.cli, emulator.app; print(sorted({'faker', 'httpx'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -7,12 +7,12 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass, field
-from typing import Any
-
-from faker import Faker
-from faker.config import AVAILABLE_LOCALES
+from typing import TYPE_CHECKING, Any
 
 from .document import Doc
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 @dataclass
@@ -53,6 +53,10 @@ def faker_for(language: str | None) -> Faker:
     """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
     our own templates, so no locale ever yields lorem ipsum."""
     locale = (language or "en-US").replace("-", "_")
+    # Imported here, not at startup: Faker takes a good part of the startup budget and only results need it.
+    from faker import Faker
+    from faker.config import AVAILABLE_LOCALES
+
     if locale not in AVAILABLE_LOCALES:
         base = locale.split("_")[0]
         locale = next((loc for loc in sorted(AVAILABLE_LOCALES) if loc.split("_")[0] == base), "en_US")

@@ -7,8 +7,6 @@ import ipaddress
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import httpx
-
 
 class SourceError(Exception):
     """A local source that should be readable but is not; the message names the problem."""
@@ -68,6 +66,8 @@ def read(url: str, limit: int) -> bytes:
             raise SourceError(f"cannot read {path}: {exc.strerror}") from None
         except ValueError:  # a NUL byte in the path
             raise SourceError(f"not a valid file path: {str(path)!r}") from None
+    import httpx  # only for loopback URLs: kept off the startup path
+
     try:
         with httpx.Client(timeout=10, follow_redirects=True) as client, client.stream("GET", url) as r:
             if r.status_code != 200:
