@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One stage of a job's life: a service state, its side fields, and how long it lasts.
 
@@ -29,7 +29,7 @@ class Step:
                    tuple(progress) if progress else None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     id: str
     service: str
