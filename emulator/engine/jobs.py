@@ -134,6 +134,7 @@ class Jobs:
         await self.lifecycles[job.service].on_enter(job, previous)
 
     def _enter(self, job: Job, index: int, at: float) -> None:
+        job.memo.clear()
         job.step, job.step_started = index, at
         seconds = job.timeline[index].seconds
         job.next_due = None if seconds is None else at + seconds

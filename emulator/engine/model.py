@@ -45,6 +45,9 @@ class Job:
     # Service-owned facts decided at creation (media duration, scenario name...).
     data: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
+    # What a service derived from the job's current step (e.g. its encoded status body); never stored, and
+    # emptied whenever the job moves, so a poll of an unchanged job costs a lookup.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def current(self) -> Step:
@@ -84,7 +87,7 @@ class Job:
         return cls(**data)
 
 
-_JOB_FIELDS = tuple(f.name for f in fields(Job))
+_JOB_FIELDS = tuple(f.name for f in fields(Job) if f.name != "memo")
 
 
 @dataclass

@@ -99,6 +99,16 @@ class JSONBody(Response):
         self.raw_headers = [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
 
 
+class RawJSON(JSONBody):
+    """A JSON body encoded earlier (e.g. kept in a job's memo)."""
+
+    def __init__(self, body: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+
+
 def query(scope: Scope) -> dict[str, str]:
     """The query string as a dict (the last of repeated names wins, as Starlette's query_params.get)."""
     raw = scope["query_string"].decode("latin-1")

@@ -13,7 +13,7 @@ from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
 from ...settings import Settings
 from .. import asgi
-from ..asgi import JSONBody
+from ..asgi import JSONBody, RawJSON
 from . import params
 from .errors import JOB_NOT_FOUND, ValossaError, invalid
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
@@ -99,7 +99,10 @@ class CoreApi:
         query = asgi.query(request.scope)
         key = self.key(query)
         job = await self.job(request, key, params.text(query, "job_id"))
-        return JSONBody(self.status(job))
+        body = job.memo.get("job_status")
+        if body is None:
+            body = job.memo["job_status"] = JSONBody(self.status(job)).body
+        return RawJSON(body)
 
     async def job_results(self, request: Request) -> Response:
         query = asgi.query(request.scope)
