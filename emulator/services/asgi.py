@@ -88,25 +88,20 @@ _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 
 
 class JSONBody(Response):
-    """JSONResponse's bytes and headers, built with less work (one encoder, headers set directly)."""
+    """JSONResponse's bytes and headers, built with less work (one encoder, headers set directly).
+    `encoded`: bytes from encode() kept from an earlier answer (e.g. in a job's memo)."""
 
     media_type = "application/json"
 
-    def __init__(self, content: Any, status_code: int = 200) -> None:
+    def __init__(self, content: Any = None, status_code: int = 200, *, encoded: bytes | None = None) -> None:
         self.status_code = status_code
         self.background = None
-        self.body = _encode(content).encode("utf-8")
+        self.body = encode(content) if encoded is None else encoded
         self.raw_headers = [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
 
 
-class RawJSON(JSONBody):
-    """A JSON body encoded earlier (e.g. kept in a job's memo)."""
-
-    def __init__(self, body: bytes, status_code: int = 200) -> None:
-        self.status_code = status_code
-        self.background = None
-        self.body = body
-        self.raw_headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+def encode(content: Any) -> bytes:
+    return _encode(content).encode("utf-8")
 
 
 def query(scope: Scope) -> dict[str, str]:

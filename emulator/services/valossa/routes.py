@@ -13,7 +13,7 @@ from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
 from ...settings import Settings
 from .. import asgi
-from ..asgi import JSONBody, RawJSON
+from ..asgi import JSONBody
 from . import params
 from .errors import JOB_NOT_FOUND, ValossaError, invalid
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
@@ -101,8 +101,8 @@ class CoreApi:
         job = await self.job(request, key, params.text(query, "job_id"))
         body = job.memo.get("job_status")
         if body is None:
-            body = job.memo["job_status"] = JSONBody(self.status(job)).body
-        return RawJSON(body)
+            body = job.memo["job_status"] = asgi.encode(self.status(job))
+        return JSONBody(encoded=body)
 
     async def job_results(self, request: Request) -> Response:
         query = asgi.query(request.scope)
