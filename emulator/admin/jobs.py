@@ -78,17 +78,21 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         if job.step + 1 >= len(job.timeline):
             why = f"it ended in state {job.state!r}" if terminal(job) else f"{job.state!r} is its last step"
             raise AdminError(409, f"job {job.id} cannot advance: {why}")
-        await engine.jobs.advance(job)
+        return await acted(await engine.jobs.advance(job))
+
+    async def acted(job: Job) -> Response:
+        """After a control action: let the callbacks it caused go out, then answer the job's view."""
         await webhooks.settle(engine)
         return JSONResponse(await view(job))
 
+    def not_ended(job: Job, action: str) -> None:
+        if terminal(job):
+            raise AdminError(409, f"job {job.id} cannot {action}: it already ended in state {job.state!r}")
+
     async def complete(request: Request) -> Response:
         job = await find(request)
-        if terminal(job):
-            raise AdminError(409, f"job {job.id} cannot complete: it already ended in state {job.state!r}")
-        await engine.jobs.complete(job)
-        await webhooks.settle(engine)
-        return JSONResponse(await view(job))
+        not_ended(job, "complete")
+        return await acted(await engine.jobs.complete(job))
 
     async def fail(request: Request) -> Response:
         job = await find(request)
@@ -104,11 +108,8 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
             details = data.get("details")
             if details is not None and not isinstance(details, str):
                 raise AdminError(400, "details: expected a string")
-        if terminal(job):
-            raise AdminError(409, f"job {job.id} cannot fail: it already ended in state {job.state!r}")
-        await engine.jobs.fail(job, details)
-        await webhooks.settle(engine)
-        return JSONResponse(await view(job))
+        not_ended(job, "fail")
+        return await acted(await engine.jobs.fail(job, details))
 
     return [
         Route("/jobs", list_jobs, methods=["GET"]),
