@@ -1,6 +1,9 @@
 """The default store: SQLite (WAL) through aiosqlite, upload chunks as files under <data_dir>/uploads.
 
-Reads of hot jobs come from a bounded in-process cache, so polling costs no I/O. Writes are queued and
+Reads of hot jobs come from memory, so polling costs no I/O: every job with a pending timer (its timer will
+need it), plus a small cache of the ended jobs written or read most recently. Memory grows with the jobs in
+flight, not with the jobs stored: a few thousand cached ended jobs serve any test, and holding tens of
+thousands more kept a large, fragmented heap that slowed every request. Writes are queued and
 committed in groups by one writer task; each caller awaits the commit of the group that holds its write,
 so a request that answered 200 has its job on disk.
 """
@@ -36,16 +39,19 @@ JOB_UPSERT = (
 
 
 class SqliteStore(MemoryStore):
-    def __init__(self, data_dir: Path, cache_size: int = 20_000) -> None:
+    recent_size = 2_000  # ended jobs kept in memory
+
+    def __init__(self, data_dir: Path) -> None:
         super().__init__()
         self.data_dir = data_dir
-        self.cache_size = cache_size
-        self.jobs: OrderedDict[str, Job] = OrderedDict()  # LRU cache of the jobs table
+        self.active: dict[str, Job] = {}  # jobs with a pending timer
+        self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest write or read first
         self.db: aiosqlite.Connection | None = None
         self._queue: list[tuple[str, tuple[Any, ...]]] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False  # a group is being written
 
     @property
     def uploads_dir(self) -> Path:
@@ -79,6 +85,7 @@ class SqliteStore(MemoryStore):
 
     async def reset(self) -> None:
         await super().reset()
+        self.active.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
 
@@ -94,6 +101,12 @@ class SqliteStore(MemoryStore):
         """Resolves once every write queued before it is committed (writes go in order)."""
         await self._write("PRAGMA wal_checkpoint(PASSIVE);", ())
 
+    async def _settled(self) -> None:
+        """Before reading jobs from the file: every write queued so far is committed. A job that left memory
+        may have its newest state in a write that was queued without waiting (a timer's move)."""
+        if self._queue or self._writing:
+            await self._write("", ())  # nothing to run; resolves after the writes before it
+
     async def _write_loop(self) -> None:
         assert self.db is not None
         while True:
@@ -104,8 +117,11 @@ class SqliteStore(MemoryStore):
             self._queue, self._waiters = [], []
             if not batch:
                 continue
+            self._writing = True
             try:
                 for sql, rows in _runs(batch):
+                    if not sql:
+                        continue
                     if rows[0]:
                         await self.db.executemany(sql, rows)  # one trip to the db thread per run
                     else:
@@ -114,15 +130,21 @@ class SqliteStore(MemoryStore):
                 error: BaseException | None = None
             except Exception as exc:  # surfaces to every caller of the batch
                 error = exc
+            self._writing = False
             for w in waiters:
                 if not w.done():
                     w.set_exception(error) if error else w.set_result(None)
 
     # --- jobs
     def _cache(self, job: Job) -> None:
+        if job.next_due is not None:
+            self.active[job.id] = job
+            self.jobs.pop(job.id, None)
+            return
+        self.active.pop(job.id, None)
         self.jobs[job.id] = job
         self.jobs.move_to_end(job.id)
-        while len(self.jobs) > self.cache_size:
+        if len(self.jobs) > self.recent_size:
             self.jobs.popitem(last=False)
 
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
@@ -136,20 +158,24 @@ class SqliteStore(MemoryStore):
             self._wake.set()
 
     async def get_job(self, job_id: str) -> Job | None:
-        job = self.jobs.get(job_id)
+        job = self.jobs.get(job_id) or self.active.get(job_id)
         if job is not None:
             return job
         assert self.db is not None
+        await self._settled()
         async with self.db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        job = Job.from_dict(json.loads(row[0]))
-        self._cache(job)
+        job = self._cached(job_id)  # loaded by another caller meanwhile: one object per job
+        if job is None:
+            job = Job.from_dict(json.loads(row[0]))
+            self._cache(job)
         return job
 
     async def delete_job(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)
+        self.active.pop(job_id, None)
         await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     async def list_jobs(
@@ -162,10 +188,14 @@ class SqliteStore(MemoryStore):
                 where.append(f"{column} = ?")
                 params.append(value)
         sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
+        await self._settled()
         async with self.db.execute(sql + " ORDER BY seq DESC", params) as cur:
             rows = await cur.fetchall()
-        # The cache holds the newest copy of a job whose write may still be in flight.
-        return [self.jobs.get(i) or Job.from_dict(json.loads(body)) for i, body in rows]
+        cached = self._cached  # the very objects the engine is moving
+        return [cached(i) or Job.from_dict(json.loads(body)) for i, body in rows]
+
+    def _cached(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id) or self.active.get(job_id)
 
     async def due_jobs(self) -> list[tuple[float, str]]:
         assert self.db is not None

@@ -1,0 +1,64 @@
+"""The SQLite store keeps in memory the jobs in flight and a few recently ended ones; the rest is read back
+from the file on demand, newest state first, and a client cannot tell which is which."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import advance, new_job, running, status
+
+from emulator.engine import Job, Step
+from emulator.engine.sqlite_store import SqliteStore
+from emulator.settings import Settings
+
+
+@pytest.fixture
+def two_recent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SqliteStore, "recent_size", 2)
+
+
+@pytest.mark.usefixtures("two_recent")
+async def test_jobs_beyond_the_recent_few_answer_as_before(tmp_path: Path) -> None:
+    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=3)) as c:
+        ids = [await new_job(c, media={"video": {"url": f"https://e.com/{n}.mp4"}}) for n in range(5)]
+        await advance(c, 11)
+        # Five jobs in flight, more than the recent-jobs cache holds: every one moves on, none is lost.
+        assert {(await status(c, i))["media_transfer_status"] for i in ids} == {"downloading"}
+        await advance(c, 100_000)
+        finished = [await status(c, i) for i in ids]
+        assert [s["status"] for s in finished] == ["finished"] * 5
+        # The first ones left memory long ago: read back from the file, and again (now from memory), alike.
+        assert [await status(c, i) for i in ids] == finished
+        r = await c.get("/core/1.0/job_results", params={"api_key": "key-a", "job_id": ids[0]})
+        assert r.status_code == 200 and r.json()["job_info"]["job_id"] == ids[0]
+        listed = await c.get("/core/1.0/list_jobs", params={"api_key": "key-a", "show_status": "true"})
+        assert [j["job_id"] for j in listed.json()["jobs"]] == ids[::-1]
+        assert {j["job_status"]["status"] for j in listed.json()["jobs"]} == {"finished"}
+        for i in ids[:3]:  # each read back once more, pushing the others out
+            await status(c, i)
+        r = await c.post("/core/1.0/delete_job", json={"api_key": "key-a", "job_id": ids[4]})
+        assert r.status_code == 200
+        assert (await c.get("/core/1.0/job_status", params={"api_key": "key-a", "job_id": ids[4]})).status_code == 404
+        listed = await c.get("/core/1.0/list_jobs", params={"api_key": "key-a"})
+        assert [j["job_id"] for j in listed.json()["jobs"]] == ids[3::-1]
+
+
+def ended(job_id: str, state: str) -> Job:
+    return Job(id=job_id, service="svc", owner="k", request={}, timeline=[Step(state)], created=0.0)
+
+
+async def test_a_job_read_back_has_its_newest_state_even_before_the_commit(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path)
+    store.recent_size = 1
+    await store.open()
+    try:
+        await store.put_job(ended("a", "queued"))
+        a = ended("a", "finished")
+        await store.put_job(a, wait=False)  # a timer's move: queued, not waited for
+        await store.put_job(ended("b", "finished"), wait=False)  # pushes "a" out of memory
+        read = await store.get_job("a")
+        assert read is not None and read.state == "finished"
+        assert [j.state for j in await store.list_jobs()] == ["finished", "finished"]
+    finally:
+        await store.close()
