@@ -100,6 +100,9 @@ def serve(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"{PROG}: error: invalid scenario files:\n{exc}", file=sys.stderr)
         return 2
+    except SettingsError as exc:  # found when a service starts (e.g. a broken fixture mapping)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     # A server holds many long-lived objects (jobs, the journal): collect garbage less often, and never scan
     # what startup built (modules, scenarios). Measured: new_job throughput with 20,000 jobs stored +25 %.
     gc.collect()

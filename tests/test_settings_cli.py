@@ -70,6 +70,21 @@ def test_cli_bad_flags_exit_2_with_one_line(args: list[str], env: dict[str, str]
     assert len(lines) == 1 and text in lines[0], result.stderr
 
 
+@pytest.mark.parametrize(
+    ("mapping", "text"),
+    [
+        ("mappings:\n  - url: https://e.com/a.mp4\n    core: missing.json\n", "mapping 1: core: no file missing.json"),
+        ("mappings: [", "not readable YAML"),
+    ],
+)
+def test_broken_fixture_mapping_stops_serve_with_one_line(tmp_path: Path, mapping: str, text: str) -> None:
+    (tmp_path / "mapping.yaml").write_text(mapping)
+    result = run_cli("serve", "--in-memory", "--port", "0", env={"EMULATOR_VALOSSA_FIXTURES_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "valossa.fixtures_dir: " in lines[0] and text in lines[0], result.stderr
+
+
 def test_help_lists_the_flags() -> None:
     result = run_cli("serve", "--help")
     assert result.returncode == 0

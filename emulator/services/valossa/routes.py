@@ -11,7 +11,7 @@ from starlette.routing import Route
 from ...engine import Engine, Job
 from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
-from ...settings import Settings
+from ...settings import Settings, SettingsError
 from .. import asgi
 from ..asgi import JSONBody
 from . import params
@@ -20,6 +20,7 @@ from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
 from .media import media_facts
 from .models import JobRef, NewJob, parse
 from .results import RESULT_TYPES, Results, ResultsError
+from .results.fixtures import FixtureError
 from .uploads import SCHEME, Uploads
 
 
@@ -30,6 +31,10 @@ class CoreApi:
         self.api_keys = set(settings.valossa.api_keys) if settings.valossa.api_keys is not None else None
         self.uploads = Uploads(engine, settings.valossa.upload_chunk_size_bytes)
         self.results = Results(engine.seed, settings.valossa.fixtures_dir)
+        try:
+            self.results.fixtures.check_files()
+        except FixtureError as exc:
+            raise SettingsError(f"valossa.fixtures_dir: {exc}") from None
 
     def routes(self) -> list[Route]:
         return [

@@ -57,6 +57,13 @@ class Fixtures:
         self._loaded = (mtime, entries)
         return entries
 
+    def check_files(self) -> None:
+        """At startup: the mapping parses and every file it names is there (rather than a 500 on first use)."""
+        for i, entry in enumerate(self._entries(), 1):
+            for key, value in entry.items():
+                if key != "url" and not (self.path.parent / value).is_file():
+                    raise FixtureError(f"{self.path}: mapping {i}: {key}: no file {value}")
+
     def match(self, url: str) -> dict[str, Path] | None:
         """The files mapped to this media URL (an exact url wins over a glob), as absolute paths."""
         entries = self._entries()
