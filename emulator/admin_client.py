@@ -176,9 +176,11 @@ class AdminClient:
 
     # jobs
 
-    def jobs(self, service: str | None = None, status: str | None = None, key: str | None = None) -> list[Job]:
-        """Jobs, newest first; `status` filters on the job's state."""
-        return self._call("GET", "/jobs", params={"service": service, "status": status, "key": key})["jobs"]
+    def jobs(self, service: str | None = None, status: str | None = None, key: str | None = None,
+             limit: int | None = None) -> list[Job]:
+        """Jobs, newest first; `status` filters on the job's state; `limit`: only the newest so many."""
+        params = {"service": service, "status": status, "key": key, "limit": limit}
+        return self._call("GET", "/jobs", params=params)["jobs"]
 
     def job(self, job_id: str) -> Job:
         return self._call("GET", f"/jobs/{job_id}")

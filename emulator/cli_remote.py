@@ -39,6 +39,7 @@ def add_parsers(sub: Any) -> None:
     jobs.add_argument("--service", help="only this service's jobs (e.g. valossa)")
     jobs.add_argument("--status", help="only jobs in this state (e.g. processing)")
     jobs.add_argument("--key", help="only jobs created with this API key")
+    jobs.add_argument("--limit", type=int, help="only the newest this many")
     jobs.add_argument("--json", action="store_true", help="print the admin API's JSON instead of a table")
 
     reqs = sub.add_parser(
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 # jobs
 
 def jobs(admin: AdminClient, args: argparse.Namespace) -> int:
-    found = admin.jobs(service=args.service, status=args.status, key=args.key)
+    found = admin.jobs(service=args.service, status=args.status, key=args.key, limit=args.limit)
     if args.json:
         print(json.dumps(found, indent=2))
         return 0

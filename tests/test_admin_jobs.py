@@ -72,6 +72,29 @@ async def test_list_jobs_with_filters(client: httpx.AsyncClient) -> None:
     assert await ids(key="key-") == []  # exact
 
 
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+async def test_list_jobs_limit_keeps_the_newest(settings: Settings, tmp_path: Path, store: str) -> None:
+    if store == "sqlite":
+        settings = settings.model_copy(update={"in_memory": False, "data_dir": tmp_path})
+    async with running(settings) as client:
+        made = [await new_job(client) for _ in range(4)]
+        await act(client, made[1], "complete")
+
+        async def ids(**query: str) -> list[str]:
+            r = await client.get("/_emulator/jobs", params=query)
+            assert r.status_code == 200, r.text
+            return [j["id"] for j in r.json()["jobs"]]
+
+        assert await ids(limit="2") == [made[3], made[2]]
+        assert await ids(limit="10") == made[::-1]
+        assert await ids(limit="2", status="queued") == [made[3], made[2]]
+        assert await ids(limit="2", status="finished") == [made[1]]
+        for bad, detail in (("0", "at least 1"), ("x", "whole number")):
+            r = await client.get("/_emulator/jobs", params={"limit": bad})
+            assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+            assert detail in r.json()["detail"]
+
+
 async def test_unknown_job(client: httpx.AsyncClient) -> None:
     for path in ("/_emulator/jobs/nope", "/_emulator/jobs/nope/advance"):
         r = await (client.get(path) if path.endswith("nope") else client.post(path))

@@ -52,6 +52,8 @@ def test_jobs_table(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[1].split()[1:] == ["valossa", "queued", "0s", "ago", "queued", "in", "10s",
                                     "valossa-analysis-error"]
     assert lines[2].split()[1:3] == ["valossa", "queued"] and "valossa-default" in lines[2]
+    code, out, _ = run(capsys, "jobs", "--url", emu.url, "--limit", "1")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["ID", second]
     code, out, _ = run(capsys, "jobs", "--url", emu.url, "--service", "valossa", "--status", "finished")
     assert code == 0 and out == ""
     emu.admin.run_until(first, "finished")

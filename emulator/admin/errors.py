@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,20 @@ class ProblemResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
+def integer(query: QueryParams, name: str, minimum: int) -> int | None:
+    """A whole-number query parameter, or None when absent; anything else is a 400."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise AdminError(400, f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise AdminError(400, f"{name}: expected a whole number of at least {minimum}, got {value}")
+    return value
 
 
 def problem(status: int, detail: str) -> Response:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from ..engine import Engine, Job
 from ..services import Service
 from . import webhooks
-from .errors import AdminError
+from .errors import AdminError, integer
 
 
 def mask_key(key: str) -> str:
@@ -63,12 +63,16 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
     async def list_jobs(request: Request) -> Response:
         query = request.query_params
         state = query.get("status")
-        jobs = await engine.store.list_jobs(query.get("service"), query.get("key"))
+        limit = integer(query, "limit", 1)
+        # Without a state filter the store stops at the limit; with one, only the matches become views.
+        jobs = await engine.store.list_jobs(query.get("service"), query.get("key"),
+                                            limit=limit if state is None else None)
+        matched = [j for j in jobs if state is None or j.state == state][:limit]
         hooks: dict[str, list[dict[str, Any]]] = {}  # every job's webhooks from one pass over the outbox
         for hook in await engine.store.list_webhooks():
             if hook.job_id is not None:
                 hooks.setdefault(hook.job_id, []).append(webhooks.view(engine, hook))
-        return JSONResponse({"jobs": [await view(j, hooks) for j in jobs if state is None or j.state == state]})
+        return JSONResponse({"jobs": [await view(j, hooks) for j in matched]})
 
     async def get_job(request: Request) -> Response:
         return JSONResponse(await view(await find(request)))

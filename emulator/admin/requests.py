@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,22 +13,9 @@ from starlette.routing import Route
 from ..engine import Engine
 from ..engine.journal import Matcher, parse_since
 from ..services import Service
-from .errors import AdminError
+from .errors import AdminError, integer
 
 MATCHER_KEYS = ("service", "method", "path", "query", "body", "job_id")
-
-
-def integer(query: QueryParams, name: str, minimum: int) -> int | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise AdminError(400, f"{name}: expected a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise AdminError(400, f"{name}: expected a whole number of at least {minimum}, got {value}")
-    return value
 
 
 async def json_object(request: Request, example: str) -> dict[str, Any]:

@@ -179,7 +179,8 @@ class SqliteStore(MemoryStore):
         await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     async def list_jobs(
-        self, service: str | None = None, owner: str | None = None, ref: str | None = None
+        self, service: str | None = None, owner: str | None = None, ref: str | None = None,
+        limit: int | None = None,
     ) -> list[Job]:
         assert self.db is not None
         where, params = [], []
@@ -189,7 +190,10 @@ class SqliteStore(MemoryStore):
                 params.append(value)
         sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
         await self._settled()
-        async with self.db.execute(sql + " ORDER BY seq DESC", params) as cur:
+        sql += " ORDER BY seq DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        async with self.db.execute(sql, params) as cur:
             rows = await cur.fetchall()
         cached = self._cached  # the very objects the engine is moving
         return [cached(i) or Job.from_dict(json.loads(body)) for i, body in rows]

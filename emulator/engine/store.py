@@ -44,9 +44,10 @@ class MemoryStore:
         self.jobs.pop(job_id, None)
 
     async def list_jobs(
-        self, service: str | None = None, owner: str | None = None, ref: str | None = None
+        self, service: str | None = None, owner: str | None = None, ref: str | None = None,
+        limit: int | None = None,
     ) -> list[Job]:
-        """Newest first."""
+        """Newest first; `limit`: only the newest so many."""
         found = [
             j
             for j in self.jobs.values()
@@ -54,7 +55,7 @@ class MemoryStore:
             and (owner is None or j.owner == owner)
             and (ref is None or j.ref == ref)
         ]
-        return sorted(found, key=lambda j: j.seq, reverse=True)
+        return sorted(found, key=lambda j: j.seq, reverse=True)[:limit]
 
     async def due_jobs(self) -> list[tuple[float, str]]:
         return [(j.next_due, j.id) for j in self.jobs.values() if j.next_due is not None]
