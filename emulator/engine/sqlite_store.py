@@ -188,11 +188,11 @@ class SqliteStore(MemoryStore):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
-        await self._settled()
-        sql += " ORDER BY seq DESC"
+        sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += " LIMIT ?"
+            params.append(limit)
+        await self._settled()
         async with self.db.execute(sql, params) as cur:
             rows = await cur.fetchall()
         cached = self._cached  # the very objects the engine is moving
