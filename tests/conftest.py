@@ -9,6 +9,7 @@ import pytest
 from helpers import Receiver, Wall, running
 
 from emulator.settings import Settings
+from emulator.testing import Emulator
 
 
 @pytest.fixture
@@ -33,3 +34,17 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def wall() -> Callable[[], float]:
     return Wall()
+
+
+@pytest.fixture(scope="module")
+def live_emulator() -> Iterator[Emulator]:
+    """A real server on a free port (emulator.testing.Emulator) for a whole test module."""
+    with Emulator(seed=3) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(live_emulator: Emulator) -> Emulator:
+    """The module's live server, reset before each test."""
+    live_emulator.reset()
+    return live_emulator

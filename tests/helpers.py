@@ -90,6 +90,14 @@ def live(settings: Settings) -> Iterator[str]:
         yield emu.url
 
 
+def post_job(emu: Any, url: str = "https://example.com/video.mp4", key: str = "key-a", **body: Any) -> str:
+    """new_job on a live emulator.testing.Emulator (synchronously, as a user's test would); the job id."""
+    r = httpx.post(emu.service_url("valossa") + "/new_job",
+                   json={"api_key": key, "media": {"video": {"url": url}}, **body})
+    assert r.status_code == 200, r.text
+    return r.json()["job_id"]
+
+
 class Wall:
     """What the emulator reads as real time in restart tests."""
 

@@ -5,32 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
+from helpers import post_job
 
 from emulator.cli import main
 from emulator.testing import Emulator
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Emulator]:
-    with Emulator(seed=4) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(server: Emulator) -> Emulator:
-    server.reset()
-    return server
-
-
-def new_job(emu: Emulator, url: str = "https://example.com/cli.mp4") -> str:
-    r = httpx.post(emu.service_url("valossa") + "/new_job",
-                   json={"api_key": "k", "media": {"video": {"url": url}}})
-    assert r.status_code == 200, r.text
-    return r.json()["job_id"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -42,9 +23,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_jobs_table(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "jobs", "--url", emu.url)
     assert (code, out) == (0, "") and "no jobs" in err
-    first = new_job(emu)
+    first = post_job(emu)
     emu.admin.advance("12s")
-    second = new_job(emu, "https://example.com/analysis-error.mp4")
+    second = post_job(emu, "https://example.com/analysis-error.mp4")
     code, out, _ = run(capsys, "jobs", "--url", emu.url)
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["ID", "SERVICE", "STATE", "SINCE", "NEXT", "SCENARIO"]
@@ -62,7 +43,7 @@ def test_jobs_table(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_requests_lines(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
-    job_id = new_job(emu)
+    job_id = post_job(emu)
     httpx.get(emu.service_url("valossa") + "/job_status", params={"api_key": "k", "job_id": "nope"})
     code, out, _ = run(capsys, "requests", "--url", emu.url)
     lines = out.splitlines()
@@ -79,7 +60,7 @@ def test_requests_lines(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_requests_tail_follows(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
-    new_job(emu)
+    post_job(emu)
     result: list[int] = []
 
     def follow() -> None:
@@ -99,7 +80,7 @@ def test_requests_tail_follows(emu: Emulator, capsys: pytest.CaptureFixture[str]
 
 
 def test_advance(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
-    new_job(emu)
+    post_job(emu)
     before = emu.admin.clock()["epoch"]
     code, out, _ = run(capsys, "advance", "10m", "--url", emu.url)
     assert code == 0 and emu.admin.clock()["epoch"] == pytest.approx(before + 600, abs=0.01)

@@ -5,15 +5,13 @@ webhooks through the answers random ids (always 404) never reach, each response 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-import schemathesis
+from contract import Client, Spec, document_tests
 from helpers import Receiver, live
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,20 +24,14 @@ from emulator.admin import core as admin_core
 from emulator.app import create_app
 from emulator.settings import Settings
 
-schemathesis.experimental.OPEN_API_3_1.enable()
-
 pytestmark = pytest.mark.contract
 
-SPEC_PATH = "/_emulator/openapi/admin.json"
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+SPEC = Spec("/_emulator/openapi/admin.json", "/_emulator", admin_core.ADMIN_SPEC, CHECKS)
 
 
 def emulator_settings() -> Settings:
     return Settings(in_memory=True, time_scale=0, seed=13)
-
-
-def load(base_url: str) -> Any:
-    return schemathesis.from_uri(base_url + SPEC_PATH, base_url=base_url + "/_emulator", validate_schema=True)
 
 
 @pytest.fixture(scope="module")
@@ -54,31 +46,15 @@ def server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def api_schema(server: str) -> Any:
-    return load(server)
-
-
-schema = schemathesis.from_pytest_fixture("api_schema")
-
-
-@schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-def test_admin_api_conforms(case: Any) -> None:
-    case.call_and_validate(checks=CHECKS)
+# Schemathesis fuzzes every operation, each response checked with CHECKS; and the served document is the file.
+api_schema, test_admin_api_conforms, test_served_document_is_the_file = document_tests(SPEC, max_examples=40)
 
 
 # --- the document itself
 
 
-def test_served_document_is_the_file(server: str) -> None:
-    r = requests.get(server + SPEC_PATH, timeout=10)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-    assert r.json() == json.loads(admin_core.ADMIN_SPEC.read_text())
-
-
 def test_document_covers_every_admin_route() -> None:
-    doc = json.loads(admin_core.ADMIN_SPEC.read_text())
+    doc = SPEC.document()
     assert doc["openapi"].startswith("3.1") and doc["servers"][0]["url"] == "/_emulator"
     app = create_app(emulator_settings())
     admin = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/_emulator")
@@ -90,17 +66,7 @@ def test_document_covers_every_admin_route() -> None:
 # --- real jobs, journal entries and webhooks, every response checked
 
 
-class Admin:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.schema = load(base_url)
-
-    def call(self, path: str, method: str, status: int = 200, **kwargs: Any) -> Any:
-        case = self.schema[path][method].make_case(**kwargs)
-        response = case.call_and_validate(checks=CHECKS)
-        assert response.status_code == status, response.text
-        return response.json()
-
+class Admin(Client):
     def new_job(self, callback: str | None = None) -> str:
         body: dict[str, Any] = {"api_key": "key-a", "media": {"video": {"url": "https://example.com/v.mp4"}}}
         if callback:
@@ -113,34 +79,34 @@ class Admin:
 @pytest.fixture
 def admin() -> Iterator[Admin]:
     with live(emulator_settings()) as url:
-        yield Admin(url)
+        yield Admin(SPEC, url)
 
 
 def test_jobs_and_webhooks_conform(admin: Admin) -> None:
     receiver = Receiver()
     try:
         done, failed, walked = admin.new_job(receiver.url), admin.new_job(receiver.url), admin.new_job()
-        assert {j["id"] for j in admin.call("/jobs", "GET", query={"service": "valossa"})["jobs"]} == {
+        assert {j["id"] for j in admin.json("/jobs", "GET", query={"service": "valossa"})["jobs"]} == {
             done, failed, walked}
-        assert admin.call("/jobs/{id}", "GET", path_parameters={"id": done})["next"]["state"] == "queued"
-        job = admin.call("/jobs/{id}/advance", "POST", path_parameters={"id": walked}, body={},
+        assert admin.json("/jobs/{id}", "GET", path_parameters={"id": done})["next"]["state"] == "queued"
+        job = admin.json("/jobs/{id}/advance", "POST", path_parameters={"id": walked}, body={},
                          media_type="application/json")
         assert job["history"][-1]["state"] == "queued" and len(job["history"]) == 2
-        assert admin.call("/jobs/{id}/complete", "POST", path_parameters={"id": done})["state"] == "finished"
-        job = admin.call("/jobs/{id}/fail", "POST", path_parameters={"id": failed}, body={"details": "broken"},
+        assert admin.json("/jobs/{id}/complete", "POST", path_parameters={"id": done})["state"] == "finished"
+        job = admin.json("/jobs/{id}/fail", "POST", path_parameters={"id": failed}, body={"details": "broken"},
                          media_type="application/json")
         assert (job["state"], job["status"]["details"]) == ("error", "broken")
         assert job["webhooks"][0]["status"] == "delivered"
         for action in ("advance", "complete", "fail"):
-            admin.call(f"/jobs/{{id}}/{action}", "POST", 409, path_parameters={"id": done})
-        admin.call("/jobs/{id}", "GET", 404, path_parameters={"id": "nope"})
+            admin.json(f"/jobs/{{id}}/{action}", "POST", 409, path_parameters={"id": done})
+        admin.json("/jobs/{id}", "GET", 404, path_parameters={"id": "nope"})
 
-        hooks = admin.call("/webhooks", "GET", query={"status": "delivered"})["webhooks"]
+        hooks = admin.json("/webhooks", "GET", query={"status": "delivered"})["webhooks"]
         assert {h["job_id"] for h in hooks} == {done, failed}
-        hook = admin.call("/webhooks/{id}/redeliver", "POST", path_parameters={"id": hooks[0]["id"]})
+        hook = admin.json("/webhooks/{id}/redeliver", "POST", path_parameters={"id": hooks[0]["id"]})
         assert len(hook["attempts"]) == 2 and hook["status"] == "delivered"
-        admin.call("/webhooks/{id}/redeliver", "POST", 404, path_parameters={"id": "nope"})
-        admin.call("/webhooks", "GET", 400, query={"status": "lost"})
+        admin.json("/webhooks/{id}/redeliver", "POST", 404, path_parameters={"id": "nope"})
+        admin.json("/webhooks", "GET", 400, query={"status": "lost"})
         assert len(receiver.calls) == 3
     finally:
         receiver.close()
@@ -151,15 +117,15 @@ def test_journal_conforms(admin: Admin) -> None:
     requests.get(admin.base_url + "/core/1.0/job_status", params={"api_key": "key-a", "job_id": job_id}, timeout=10)
     requests.post(admin.base_url + "/core/1.0/send_file_chunk", files={"file_data": ("c.bin", b"\x00" * 1000)},
                   data={"api_key": "key-a", "upload_id": "u", "chunk_index": "0"}, timeout=10)
-    entries = admin.call("/requests", "GET")["requests"]
+    entries = admin.json("/requests", "GET")["requests"]
     assert [e["path"].rsplit("/", 1)[1] for e in entries] == ["new_job", "job_status", "send_file_chunk"]
-    assert admin.call("/requests", "GET", query={"job_id": job_id, "after": entries[0]["id"]})["count"] == 1
-    admin.call("/requests", "GET", 400, query={"since": "yesterday"})
-    matched = admin.call("/requests/count", "POST", body={"path": "/core/1.0/*", "query": {"job_id": job_id}},
+    assert admin.json("/requests", "GET", query={"job_id": job_id, "after": entries[0]["id"]})["count"] == 1
+    admin.json("/requests", "GET", 400, query={"since": "yesterday"})
+    matched = admin.json("/requests/count", "POST", body={"path": "/core/1.0/*", "query": {"job_id": job_id}},
                          media_type="application/json")
     assert matched == {"count": 1}
-    missed = admin.call("/requests/count", "POST", body={"method": "POST", "body": {"media.video.url": "https://b"}},
+    missed = admin.json("/requests/count", "POST", body={"method": "POST", "body": {"media.video.url": "https://b"}},
                         media_type="application/json")
     assert missed["count"] == 0 and missed["near_misses"][0]["request"]["id"] == entries[0]["id"]
-    admin.call("/requests/count", "POST", 400, body={"url": "/x"}, media_type="application/json")
-    assert admin.call("/requests", "DELETE") == {"cleared": 3}
+    admin.json("/requests/count", "POST", 400, body={"url": "/x"}, media_type="application/json")
+    assert admin.json("/requests", "DELETE") == {"cleared": 3}

@@ -4,16 +4,14 @@ shapes, which random job ids (always 404) never reach."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import schemathesis
+from contract import Client, Spec, document_tests
 from helpers import live
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -26,13 +24,8 @@ from emulator.services.valossa import routes as core_routes
 from emulator.services.valossa.results import RESULT_TYPES, TEXT_TYPES
 from emulator.settings import Settings
 
-schemathesis.experimental.OPEN_API_3_1.enable()
-
-
 pytestmark = pytest.mark.contract
 
-SPEC_PATH = "/_emulator/openapi/valossa.json"
-SPEC_FILE = Path(core_routes.__file__).with_name("openapi.json")
 CHECKS = (
     not_a_server_error,
     status_code_conformance,
@@ -40,6 +33,8 @@ CHECKS = (
     response_schema_conformance,
     response_headers_conformance,
 )
+SPEC = Spec("/_emulator/openapi/valossa.json", "/core/1.0", Path(core_routes.__file__).with_name("openapi.json"),
+            CHECKS)
 VIDEO = "https://example.com/video.mp4"
 CANNED = "https://media.example.org/canned/charade-first-10-minutes.mp4"  # fixtures/valossa/mapping.yaml
 
@@ -49,41 +44,21 @@ def emulator_settings() -> Settings:
     return Settings(in_memory=True, time_scale=0, seed=11)
 
 
-def load(base_url: str) -> Any:
-    return schemathesis.from_uri(base_url + SPEC_PATH, base_url=base_url + "/core/1.0", validate_schema=True)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     with live(emulator_settings()) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def api_schema(server: str) -> Any:
-    return load(server)
-
-
-schema = schemathesis.from_pytest_fixture("api_schema")
-
-
-@schema.parametrize()
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-def test_api_conforms(case: Any) -> None:
-    case.call_and_validate(checks=CHECKS)
+# Schemathesis fuzzes every operation, each response checked with CHECKS; and the served document is the file.
+api_schema, test_api_conforms, test_served_document_is_the_file = document_tests(SPEC, max_examples=50)
 
 
 # --- the document itself
 
 
-def test_served_document_is_the_file(server: str) -> None:
-    r = requests.get(server + SPEC_PATH, timeout=10)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-    assert r.json() == json.loads(SPEC_FILE.read_text())
-
-
 def test_document_covers_the_routes_and_result_types() -> None:
-    doc = json.loads(SPEC_FILE.read_text())
+    doc = SPEC.document()
     assert doc["openapi"].startswith("3.1") and doc["servers"][0]["url"] == "/core/1.0"
     routes = {(r.path, next(iter(r.methods - {"HEAD"})).lower()) for r in core_routes.CoreApi.routes(_NoApi())}
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
@@ -105,21 +80,7 @@ class _NoApi:
 # --- real jobs and uploads, every response checked with the same checks
 
 
-class Api:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.schema = load(base_url)
-
-    def call(self, path: str, method: str, status: int | None = 200, **kwargs: Any) -> requests.Response:
-        case = self.schema[path][method].make_case(**kwargs)
-        response = case.call_and_validate(checks=CHECKS)
-        if status is not None:
-            assert response.status_code == status, response.text
-        return response
-
-    def json(self, path: str, method: str, status: int | None = 200, **kwargs: Any) -> Any:
-        return self.call(path, method, status, **kwargs).json()
-
+class Api(Client):
     def new_job(self, url: str = VIDEO, key: str = "key-a", **extra: Any) -> str:
         body = {"api_key": key, "media": {"video": {"url": url}, **extra}}
         return self.json("/new_job", "POST", body=body, media_type="application/json")["job_id"]
@@ -135,7 +96,7 @@ class Api:
 @pytest.fixture
 def api() -> Iterator[Api]:
     with live(emulator_settings()) as url:  # its own server: the fuzzed jobs above are never advanced
-        yield Api(url)
+        yield Api(SPEC, url)
 
 
 def test_finished_jobs_conform(api: Api) -> None:

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from helpers import Receiver
+from helpers import Receiver, post_job
 
 from emulator.admin_client import AdminClient, AdminError, NotRunning, format_duration
 from emulator.testing import Emulator
 
 VIDEO = "https://example.com/ocean.mp4"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Emulator]:
-    with Emulator(seed=3) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(server: Emulator) -> Emulator:
-    server.reset()
-    return server
-
-
-def new_job(emu: Emulator, url: str = VIDEO, key: str = "key-a", **body: object) -> str:
-    r = httpx.post(emu.service_url("valossa") + "/new_job",
-                   json={"api_key": key, "media": {"video": {"url": url}}, **body})
-    assert r.status_code == 200, r.text
-    return r.json()["job_id"]
 
 
 def job_status(emu: Emulator, job_id: str, key: str = "key-a") -> dict:
@@ -61,7 +40,7 @@ def test_settings_overrides_and_seed() -> None:
             r = httpx.post(emu.service_url("valossa") + "/new_job",
                            json={"api_key": "other", "media": {"video": {"url": VIDEO}}})
             assert r.status_code == 401
-            ids.append(new_job(emu, key="only-this"))
+            ids.append(post_job(emu, key="only-this"))
     assert ids[0] == ids[1]
     with pytest.raises(TypeError):
         Emulator(Emulator().settings, seed=1)
@@ -69,7 +48,7 @@ def test_settings_overrides_and_seed() -> None:
 
 def test_run_until_finished_then_journal(emu: Emulator) -> None:
     admin = emu.admin
-    job_id = new_job(emu)
+    job_id = post_job(emu, VIDEO)
     assert job_status(emu, job_id)["status"] == "queued"
     job = admin.run_until(job_id, "processing")
     assert job["state"] == "processing" and job["next"]["state"] == "finished"
@@ -104,14 +83,14 @@ def test_run_until_finished_then_journal(emu: Emulator) -> None:
 
 
 def test_run_until_names_the_last_state(emu: Emulator) -> None:
-    job_id = new_job(emu, "https://example.com/analysis-error.mp4")
+    job_id = post_job(emu, "https://example.com/analysis-error.mp4")
     with pytest.raises(AssertionError) as err:
         emu.admin.run_until(job_id, "finished")
     text = str(err.value)
     assert "stopped in state 'error'" in text and "'finished'" in text and "could not be decoded" in text
     assert "queued -> " in text and "-> processing -> error" in text
 
-    job_id = new_job(emu, "https://example.com/long-queue.mp4")
+    job_id = post_job(emu, "https://example.com/long-queue.mp4")
     with pytest.raises(TimeoutError, match="still in state 'queued' after 1m of virtual time"):
         emu.admin.run_until(job_id, "finished", max_seconds="1m")
     job = emu.admin.run_until(job_id, "finished", step="5m", max_seconds="1d")
@@ -120,7 +99,7 @@ def test_run_until_names_the_last_state(emu: Emulator) -> None:
 
 def test_job_actions(emu: Emulator) -> None:
     admin = emu.admin
-    a, b, c = new_job(emu), new_job(emu), new_job(emu)
+    a, b, c = post_job(emu, VIDEO), post_job(emu, VIDEO), post_job(emu, VIDEO)
     moved = admin.advance_job(a)  # queued -> queued, now downloading: one step of the default timeline
     assert len(moved["history"]) == 2 and moved["status"]["media_transfer_status"] == "downloading"
     assert admin.complete_job(a)["state"] == "finished"
@@ -140,7 +119,7 @@ def test_job_actions(emu: Emulator) -> None:
 def test_webhooks_and_redeliver(emu: Emulator) -> None:
     receiver = Receiver()
     try:
-        job_id = new_job(emu, callback={"url": receiver.url})
+        job_id = post_job(emu, callback={"url": receiver.url})
         emu.admin.run_until(job_id, "finished")
         hooks = emu.admin.webhooks(job_id=job_id)
         assert len(hooks) == 1 and hooks[0]["url"] == receiver.url and hooks[0]["job_id"] == job_id
@@ -158,7 +137,7 @@ def test_scenarios(emu: Emulator) -> None:
     admin = emu.admin
     forced = admin.use_scenario("valossa-analysis-error", count=1)
     assert forced == {"service": "valossa", "name": "valossa-analysis-error", "count": 1}
-    first, second = new_job(emu), new_job(emu)
+    first, second = post_job(emu, VIDEO), post_job(emu, VIDEO)
     assert admin.job(first)["scenario"] == "valossa-analysis-error"
     assert admin.job(second)["scenario"] != "valossa-analysis-error"
     with pytest.raises(AdminError, match="no scenario named 'nope'"):
@@ -168,7 +147,7 @@ def test_scenarios(emu: Emulator) -> None:
                               "    state: finished\n")
     assert made["name"] == "quick"
     admin.use_scenario("quick", service="valossa")
-    job_id = new_job(emu)
+    job_id = post_job(emu, VIDEO)
     assert admin.run_until(job_id, "finished")["scenario"] == "quick"
     with pytest.raises(AdminError, match="invalid scenario") as err:
         admin.put_scenario("broken", "service: nope\n")
