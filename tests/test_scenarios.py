@@ -268,14 +268,14 @@ def test_shipped_default_is_the_built_in_lifecycle() -> None:
     loaded = parse_text(text, "v.yaml", lifecycle_specs())  # type: ignore[arg-type]
     default = next(s for s in loaded if s.name == "valossa-default").scenario
     for media in (30.0, 600.0, 7200.0):
-        assert resolve_timeline(default.timeline or [], SPEC, media) == default_timeline(media)
+        assert resolve_timeline(default, SPEC, media) == default_timeline(media)
 
 
 def test_loops_unroll(tmp_path: Path) -> None:
     text = ("x:\n  service: valossa\n  timeline:\n    - state: queued\n    - after: 1m\n      state: on_hold\n"
             "    - after: 2m\n      goto: 0\n      times: 2\n    - after: 3m\n      state: processing\n")
     scenario = parse_text(text, "f", lifecycle_specs())[0].scenario  # type: ignore[arg-type]
-    steps = resolve_timeline(scenario.timeline or [], SPEC, 100)
+    steps = resolve_timeline(scenario, SPEC, 100)
     assert [(s.state, s.seconds) for s in steps] == [
         ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 180),
         ("processing", None)]

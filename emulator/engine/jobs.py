@@ -78,7 +78,7 @@ class Jobs:
             self.scenarios.commit(service, choice)
         if scenario is not None and scenario.timeline:
             media_seconds = float(job.data["media"].get("duration_s") or 0)
-            job.timeline = resolve_timeline(scenario.timeline, lifecycle.spec, media_seconds)
+            job.timeline = resolve_timeline(scenario, lifecycle.spec, media_seconds)
         else:
             job.timeline = lifecycle.timeline(job)
         self._enter(job, 0, now)

@@ -21,7 +21,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .durations import HINT, Duration, parse_duration, parse_seconds
 
@@ -161,6 +170,8 @@ class Scenario(_Strict):
     results: dict[str, Any] | None = Field(None, description="fixture files or generator options, per service")
     webhooks: WebhookPolicy | None = None
     faults: list[FaultRule] = Field(default_factory=list)
+    # The part of its timeline that does not depend on the media, worked out once (engine/scenarios.py).
+    _plan: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _loops(self) -> Scenario:

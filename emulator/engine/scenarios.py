@@ -184,10 +184,12 @@ def scenario_files(dirs: list[Path]) -> list[Path]:
 
 
 # --- from scenario to steps
-def resolve_timeline(entries: list[TimelineEntry], spec: LifecycleSpec, media_seconds: float) -> list[Step]:
-    """Unroll loops, inherit states, fill side fields from the service's defaults, and turn each entry's
-    `after` into the previous step's duration."""
-    plan = _plan(entries, spec)
+def resolve_timeline(scenario: Scenario, spec: LifecycleSpec, media_seconds: float) -> list[Step]:
+    """The scenario's timeline for this media: loops unrolled, states inherited, side fields filled from the
+    service's defaults, each entry's `after` turned into the previous step's duration."""
+    if scenario._plan is None:  # computed once per scenario: new_job only multiplies the durations out
+        scenario._plan = _plan(scenario.timeline or [], spec)
+    plan = scenario._plan
     afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
     steps = [
         Step(state, afters[n + 1] if n + 1 < len(plan) else None, dict(fields), progress)
@@ -199,16 +201,8 @@ def resolve_timeline(entries: list[TimelineEntry], spec: LifecycleSpec, media_se
     return steps
 
 
-_PLANS: dict[tuple[int, int], tuple[list[TimelineEntry], list[tuple[Any, str, dict[str, Any], Any]]]] = {}
-
-
 def _plan(entries: list[TimelineEntry], spec: LifecycleSpec) -> list[tuple[Any, str, dict[str, Any], Any]]:
-    """Everything about a timeline that does not depend on the media (loops unrolled, states and fields
-    inherited), computed once per scenario: new_job only multiplies the durations out."""
-    key = (id(entries), id(spec))
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is entries:
-        return cached[1]
+    """Everything about a timeline that does not depend on the media: (after, state, fields, progress)."""
     flat: list[tuple[Any, TimelineEntry]] = []
     counts: dict[int, int] = {}
     i, jump_after = 0, None
@@ -236,9 +230,6 @@ def _plan(entries: list[TimelineEntry], spec: LifecycleSpec) -> list[tuple[Any, 
             fields.update(previous[2])
         fields.update(entry.fields)
         plan.append((after, state, fields, entry.progress))
-    if len(_PLANS) > 1024:  # scenarios replaced at runtime leave stale plans behind
-        _PLANS.clear()
-    _PLANS[key] = (entries, plan)
     return plan
 
 
