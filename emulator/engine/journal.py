@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
+from .clock import Clock
+
 SCOPE_KEY = "emulator"
 MASK = "****"
 SECRET_FIELDS = frozenset({"api_key", "client_secret", "password", "token", "access_token", "refresh_token"})
@@ -76,7 +78,7 @@ class Record:
 
 
 class Journal:
-    def __init__(self, clock: Any, size: int = 1000, body_limit: int = 4096) -> None:
+    def __init__(self, clock: Clock, size: int = 1000, body_limit: int = 4096) -> None:
         self.clock = clock
         self.size, self.body_limit = size, body_limit
         self.capture = max(CAPTURE_MIN, 2 * body_limit)
@@ -161,8 +163,8 @@ class Journal:
             body, truncated = self._body_text(record)
             record._view = {
                 "id": record.id,
-                "time": iso(record.wall),
-                "virtual_time": iso(record.virtual),
+                "time": Clock.iso(record.wall),
+                "virtual_time": Clock.iso(record.virtual),
                 "service": self.service_of(record),
                 "method": record.method,
                 "path": record.path,
@@ -435,10 +437,6 @@ class MultipartSummary:
             lines += ["", self._shown(part)]
         lines.append(sep + "--")
         return "\r\n".join(lines) + "\r\n"
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- matching (POST /_emulator/requests/count)
