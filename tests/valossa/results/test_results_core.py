@@ -8,10 +8,10 @@ import json
 import random
 from pathlib import Path
 
-from valossa_results.structure import check_core
-from valossa_results.support import Emu, emulator
+from valossa.results.structure import check_core
+from valossa.results.support import Emu, emulator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "tests/data/valossa/metadata_example_core_1.3.1.json.gz"  # Valossa's own, MIT
 EXCERPT = ROOT / "fixtures/valossa/charade-600s/core.json.gz"  # its first 600 s
 REQUIRED = [

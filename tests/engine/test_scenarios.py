@@ -17,7 +17,7 @@ from emulator.services import lifecycle_specs
 from emulator.services.valossa.lifecycle import SPEC, default_timeline
 from emulator.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenario_of(client: httpx.AsyncClient, job_id: str) -> str | None:

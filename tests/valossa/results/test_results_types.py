@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import srt
 import webvtt
-from valossa_results.support import Emu
+from valossa.results.support import Emu
 
 TEXT = {"speech_to_text_srt": "text/plain", "speech_to_text_vtt": "text/vtt", "speech_to_text_ttml": "text/xml",
         "speech_to_text_avid_txt": "text/plain"}

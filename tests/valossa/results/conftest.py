@@ -9,7 +9,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from valossa_results.support import Emu, Quiet, emulator
+from valossa.results.support import Emu, Quiet, emulator
 
 
 @pytest.fixture

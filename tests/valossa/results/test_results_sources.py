@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import srt
-from valossa_results.structure import check_core
-from valossa_results.support import FIXTURES, Emu, emulator
+from valossa.results.structure import check_core
+from valossa.results.support import FIXTURES, Emu, emulator
 
 TRANSCRIPT = """1
 00:00:01,000 --> 00:00:03,500

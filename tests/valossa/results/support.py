@@ -14,7 +14,7 @@ import httpx
 from emulator.app import create_app
 from emulator.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures" / "valossa"
 API = "/core/1.0"
 KEY = "k"
