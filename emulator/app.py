@@ -10,15 +10,16 @@ from time import time as wall_time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import build_admin
 from .engine import Engine
 from .engine.faults import RAW_SEND
 from .engine.journal import STATUS_KEY, Journal, Record
-from .services import build_services
+from .services import Mount as ServiceMount
+from .services import Service, ServiceApp, build_services
 from .settings import Settings
 from .shipped import shipped
 
@@ -32,11 +33,14 @@ class Recorder:
     and writes the one-line access log (method, path, status, milliseconds). On the way it only keeps raw
     pieces; the journal decodes them when it is read."""
 
-    def __init__(self, app: ASGIApp, journal: Journal, *, notes_status: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, journal: Journal, *, notes_status: bool = False, service: str | None = None
+    ) -> None:
         self.app = app
         self.journal = journal
         self.now = journal.clock.now
         self.notes_status = notes_status  # the app reports its status with note_status(): send stays unwrapped
+        self.service = service  # known when the recorder wraps one service's app; else found by path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,6 +53,8 @@ class Recorder:
             await self.app(scope, receive, send)
             return
         record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
+        if self.service is not None:
+            record.service = self.service
         started = perf_counter()
         app_send: Send = send
 
@@ -88,12 +94,80 @@ class Recorder:
 BUILTIN_SCENARIOS = shipped("scenarios")
 
 
+class Dispatch:
+    """Where a request to an emulated API goes: the mount whose prefix starts its path, else a root-level
+    mount whose routes name the path. Every app here is a service's ServiceApp behind its Recorder."""
+
+    def __init__(self) -> None:
+        self.prefixed: list[tuple[str, ASGIApp]] = []
+        self.rooted: list[tuple[ServiceApp, ASGIApp]] = []
+
+    def add(self, mount: ServiceMount, app: ASGIApp) -> None:
+        prefix = mount.prefix.rstrip("/")
+        if prefix:
+            self.prefixed.append((prefix, app))
+        else:
+            self.rooted.append((mount.app, app))
+
+    def find(self, path: str) -> tuple[str, ASGIApp] | None:
+        for prefix, app in self.prefixed:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                return prefix, app
+        for service_app, app in self.rooted:
+            if service_app.handles(path):
+                return "", app
+        return None
+
+
+async def _dispatch(found: tuple[str, ASGIApp], app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    prefix, target = found
+    scope["app"] = app
+    scope["root_path"] = scope.get("root_path", "") + prefix
+    await target(scope, receive, send)
+
+
+class ServicePort:
+    """A service alone on its own port (--listen NAME=PORT): its APIs at the same paths, and the root is its
+    own: /openapi.json, /docs, /swagger/ are the service's. Anything else is a 404 in the service's envelope."""
+
+    def __init__(self, service: Service, dispatch: Dispatch, pages: ASGIApp) -> None:
+        self.service = service
+        self.dispatch = dispatch
+        self.pages = pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.dispatch.find(scope["path"])
+        if found is not None:
+            await _dispatch(found, self, scope, receive, send)
+        else:
+            await self.pages(scope, receive, send)
+
+
+def port_pages(service: Service) -> ServiceApp:
+    """The service's own root pages, or by default its first document at /openapi.json."""
+    if service.port_pages is not None:
+        return service.port_pages
+    main = service.mount()
+    routes = []
+    if main.openapi is not None:
+        document = main.openapi
+
+        async def openapi(request: Request) -> Response:
+            return FileResponse(document, media_type="application/json")
+
+        routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    return ServiceApp(routes, main.app.envelope)
+
+
 class EmulatorApp(Starlette):
     """Requests to an emulated service go straight to its app (behind the recorder), as a Mount would route
     them but without the application's middleware stack: that is the hot path. The rest (the admin API,
-    unknown paths, lifespan) goes through Starlette as usual."""
+    unknown paths, lifespan) goes through Starlette as usual. A request that arrives on a service's own port
+    (the local port of its socket) goes to that service alone."""
 
-    services: list[tuple[str, ASGIApp]]
+    dispatch: Dispatch
+    ports: dict[str, ASGIApp]  # service name -> its own-port app
+    port_of: dict[int, ASGIApp]  # local port -> own-port app (filled when the server binds its sockets)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,23 +179,30 @@ class EmulatorApp(Starlette):
         # the server's time under load, and more the more jobs are stored).
         scope[RAW_SEND] = send
         try:
-            path = scope["path"]
-            for prefix, app in self.services:
-                if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
-                    scope["app"] = self
-                    scope["root_path"] = scope.get("root_path", "") + prefix
-                    await app(scope, receive, send)
+            if self.port_of:
+                server = scope.get("server")
+                own = self.port_of.get(server[1]) if server else None
+                if own is not None:
+                    await own(scope, receive, send)
                     return
+            found = self.dispatch.find(scope["path"])
+            if found is not None:
+                await _dispatch(found, self, scope, receive, send)
+                return
             await super().__call__(scope, receive, send)
         finally:
             del scope[RAW_SEND]
+
+    def bind_port(self, service: str, port: int) -> None:
+        """Serve `service` alone on the socket bound to local `port` (the CLI and Emulator bind it)."""
+        self.port_of[port] = self.ports[service]
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"no emulated API at {request.url.path}"}, status_code=404)
 
 
-def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | None = None) -> EmulatorApp:
     settings = settings or Settings()
     engine = Engine(
         time_scale=settings.time_scale,
@@ -137,9 +218,9 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
     services = build_services(engine, settings)
     engine.scenarios.load()  # raises ScenarioError: the server does not start on an invalid file
     for service in services:
-        for prefix in service.mounts:
-            engine.journal.add_service(service.name, prefix)
-    # Only the admin API is routed by Starlette; the services' apps are reached through EmulatorApp.services.
+        if service.reset is not None:
+            engine.on_reset(service.reset)
+    # Only the admin API is routed by Starlette; the services' apps are reached through EmulatorApp.dispatch.
     routes = [Mount("/_emulator", app=build_admin(engine, services))]
 
     @contextlib.asynccontextmanager
@@ -152,10 +233,16 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
 
     app = EmulatorApp(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
     app.add_middleware(Recorder, journal=engine.journal)
-    app.services = [
-        (prefix.rstrip("/"), Recorder(sub, engine.journal, notes_status=True))
-        for s in services for prefix, sub in s.mounts.items()
-    ]
+    app.dispatch = Dispatch()
+    app.ports, app.port_of = {}, {}
+    for service in services:
+        own = Dispatch()
+        for mount in service.mounts:
+            recorded = Recorder(mount.app, engine.journal, notes_status=True, service=service.name)
+            app.dispatch.add(mount, recorded)
+            own.add(mount, recorded)
+        pages = Recorder(port_pages(service), engine.journal, notes_status=True, service=service.name)
+        app.ports[service.name] = ServicePort(service, own, pages)
     app.state.engine = engine
     app.state.services = services
     app.state.settings = settings

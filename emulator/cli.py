@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import cli_remote
+from .services.catalog import SERVICE_PACKAGES
 from .settings import Settings, SettingsError, build_settings
 
 PROG = "video-ai-emulator"
@@ -46,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
                        f"(default {d.journal_size}; 0 turns it off)")
     serve.add_argument("--journal-body-limit", help=f"bytes of each request body the journal shows "
                        f"(default {d.journal_body_limit})")
+    serve.add_argument("--listen", action="append", metavar="SERVICE=PORT", help="also serve SERVICE alone on its "
+                       "own PORT, where its root paths (/openapi.json, /docs) are its own (repeatable; env "
+                       "EMULATOR_LISTEN=gateway=8090,clipzy=8000; services: " + ", ".join(SERVICE_PACKAGES) + ")")
     serve.add_argument("--log-level", help=f"debug, info, warning, error (default {d.log_level})")
     serve.add_argument("--config", type=Path, help="YAML file with any of these settings "
                        "(also EMULATOR_CONFIG)")
@@ -61,15 +66,15 @@ def parser() -> argparse.ArgumentParser:
 def scenario(args: argparse.Namespace) -> int:
     import json
 
+    from .engine.scenario_files import ScenarioError, load_files
     from .engine.scenario_model import file_schema
-    from .engine.scenarios import ScenarioError, load_files
     from .services import lifecycle_specs
 
     if args.action == "schema":
-        print(json.dumps(file_schema(), indent=2))
+        print(json.dumps(file_schema(lifecycle_specs()), indent=2))
         return 0
     try:
-        loaded = load_files(args.files, lifecycle_specs())  # type: ignore[arg-type]
+        loaded = load_files(args.files, lifecycle_specs())
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -81,7 +86,7 @@ def serve(args: argparse.Namespace) -> int:
     flags: dict[str, Any] = {
         k: getattr(args, k)
         for k in ("host", "port", "data_dir", "in_memory", "time_scale", "seed", "log_level", "scenarios", "watch",
-                  "journal_size", "journal_body_limit")
+                  "journal_size", "journal_body_limit", "listen")
     }
     try:
         settings = build_settings(flags, args.config)
@@ -109,18 +114,54 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
-    base = f"http://{settings.host}:{settings.port}"
-    for service in app.state.services:
-        for prefix in service.mounts:
-            logging.getLogger("emulator").info("%s: %s%s/", service.description or service.name, base, prefix)
-    logging.getLogger("emulator").info("admin API: %s/_emulator/ (time scale %g)", base, settings.time_scale)
+    try:
+        sockets = bind_sockets(app, settings)
+    except OSError as exc:
+        print(f"{PROG}: error: cannot listen: {exc}", file=sys.stderr)
+        return 2
+    for line in startup_lines(app, settings.host, sockets):
+        logging.getLogger("emulator").info("%s", line)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level,
+        app, access_log=False, log_level=settings.log_level,
         loop=_best("uvloop", "asyncio"), http=_best("httptools", "h11"), timeout_graceful_shutdown=1,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=list(sockets.values()))
     return 0
+
+
+def bind_sockets(app: Any, settings: Settings) -> dict[str | None, socket.socket]:
+    """The main socket (key None) and one per --listen service; a service port is told to the app."""
+    sockets: dict[str | None, socket.socket] = {}
+    try:
+        for name, port in [(None, settings.port), *settings.listen.items()]:
+            sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sockets[name] = sock
+            sock.bind((settings.host, port))
+            if name is not None:
+                app.bind_port(name, sock.getsockname()[1])
+    except OSError:
+        for sock in sockets.values():
+            sock.close()
+        raise
+    return sockets
+
+
+def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket]) -> list[str]:
+    """Every base URL: each service's APIs on the main port, and on its own port when it has one."""
+    def base(name: str | None) -> str:
+        return f"http://{host}:{sockets[name].getsockname()[1]}"
+
+    lines = []
+    for service in app.state.services:
+        for mount in service.mounts:
+            where = f"{base(None)}{mount.prefix}/"
+            if service.name in sockets:
+                where += f" and {base(service.name)}{mount.prefix}/"
+            lines.append(f"{service.description}: {where}")
+    lines.append(f"admin API: {base(None)}/_emulator/ (time scale {app.state.settings.time_scale:g})")
+    return lines
 
 
 def _best(module: str, fallback: str) -> str:

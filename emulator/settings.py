@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from .services.catalog import SERVICE_PACKAGES, section_models
+
+S = TypeVar("S", bound=BaseModel)
 
 
 class SettingsError(ValueError):
     """A bad flag, env var or config key; the message is one line naming the key."""
 
 
-class ValossaSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CoreSettings(BaseModel):
+    """The emulator's own settings; each service adds its section as a field of Settings (below)."""
 
-    # None: any non-empty api_key works; a list restricts to those keys (others get 401).
-    api_keys: list[str] | None = None
-    # What initialize_file_upload answers as file_chunk_size_bytes (the docs show 4 MiB).
-    upload_chunk_size_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
-    # Folder holding mapping.yaml for canned job_results (default: ./fixtures/valossa).
-    fixtures_dir: Path | None = None
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [k.strip() for k in value.split(",") if k.strip()]
-        return value
-
-
-class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
@@ -49,7 +37,8 @@ class Settings(BaseModel):
     # of each body it shows.
     journal_size: int = Field(default=1000, ge=0)
     journal_body_limit: int = Field(default=4096, ge=0)
-    valossa: ValossaSettings = Field(default_factory=ValossaSettings)
+    # Services also served alone on their own port (one process, one engine): {"gateway": 8090}.
+    listen: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("scenarios", mode="before")
     @classmethod
@@ -57,6 +46,40 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return [p for p in value.replace(os.pathsep, ",").split(",") if p.strip()]
         return value
+
+    @field_validator("listen", mode="before")
+    @classmethod
+    def _listen(cls, value: Any) -> Any:
+        """"gateway=8090,clipzy=8000" (env), ["gateway=8090"] (flags), or a mapping (YAML)."""
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            pairs: dict[str, Any] = {}
+            for item in value:
+                name, sep, port = str(item).partition("=")
+                if not sep or not name.strip() or not port.strip():
+                    raise ValueError(f"expected SERVICE=PORT, got {item!r}")
+                pairs[name.strip()] = port.strip()
+            value = pairs
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _known(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, port in value.items():
+            if name not in SERVICE_PACKAGES:
+                raise ValueError(f"no service {name!r}; expected one of {', '.join(SERVICE_PACKAGES)}")
+            if not 0 <= port <= 65535:
+                raise ValueError(f"{name}: port must be 0-65535, got {port}")
+        return value
+
+    def section(self, model: type[S]) -> S:
+        """A service's settings section, typed: settings.section(valossa.settings.Section)."""
+        for name, candidate in SECTIONS.items():
+            if candidate is model:
+                value: S = getattr(self, name)
+                return value
+        raise KeyError(model)
 
     @field_validator("log_level")
     @classmethod
@@ -70,7 +93,16 @@ class Settings(BaseModel):
 ENV_PREFIX = "EMULATOR_"
 # Read elsewhere: the settings file's path, and the URL the terminal commands (jobs, requests, advance) talk to.
 NOT_SETTINGS = frozenset({ENV_PREFIX + "CONFIG", ENV_PREFIX + "URL"})
-SECTIONS = {"valossa": ValossaSettings}
+SECTIONS: dict[str, type[BaseModel]] = section_models()
+
+if TYPE_CHECKING:
+    Settings = CoreSettings
+else:
+    # Each service's section is a field named after it (YAML key, EMULATOR_<NAME>_* env prefix).
+    Settings = create_model(
+        "Settings", __base__=CoreSettings, __module__=__name__,
+        **{name: (model, Field(default_factory=model)) for name, model in SECTIONS.items()},
+    )
 
 
 def env_values(environ: dict[str, str] | None = None) -> dict[str, Any]:

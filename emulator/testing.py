@@ -14,7 +14,6 @@ or a YAML config file as `config=` (keywords win over the file).
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -57,6 +56,7 @@ class Emulator:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._admin: AdminClient | None = None
+        self.ports: dict[str, int] = {}  # service -> its own port (settings `listen`)
 
     # lifecycle
 
@@ -64,18 +64,18 @@ class Emulator:
         import uvicorn
 
         from .app import create_app
+        from .cli import bind_sockets
 
         if self._thread is not None:
             raise RuntimeError("this Emulator is already running")
         self.app = create_app(self.settings)  # an invalid scenario file raises here, in the caller's thread
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.settings.host, self.settings.port))
-        host, port = sock.getsockname()[:2]
+        sockets = bind_sockets(self.app, self.settings)
+        host, port = sockets[None].getsockname()[:2]
+        self.ports = {name: s.getsockname()[1] for name, s in sockets.items() if name is not None}
         config = uvicorn.Config(self.app, log_level="critical", access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": list(sockets.values())},
                                         name=f"video-ai-emulator:{port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -83,7 +83,8 @@ class Emulator:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self._thread.join(1)
                 self._thread = None
-                sock.close()
+                for sock in sockets.values():
+                    sock.close()
                 raise RuntimeError("the emulator did not start (see the log above)")
             time.sleep(0.005)
         self.url = f"http://{host}:{port}"
@@ -123,12 +124,23 @@ class Emulator:
     def services(self) -> list[str]:
         return [s.name for s in self.app.state.services]
 
-    def service_url(self, service: str) -> str:
-        """Base URL of an emulated API, e.g. service_url("valossa") -> http://127.0.0.1:PORT/core/1.0."""
+    def service_url(self, service: str, mount: str | None = None, *, own_port: bool = False) -> str:
+        """Base URL of an emulated API, e.g. service_url("valossa") -> http://127.0.0.1:PORT/core/1.0; `mount`
+        names another API of the service (its OpenAPI document's name); `own_port`: on the service's own
+        port (settings `listen`)."""
         for s in self.app.state.services:
             if s.name == service:
-                return self.url + next(iter(s.mounts))
+                prefix = s.mount(mount).prefix
+                if not own_port:
+                    return self.url + prefix
+                return self.port_url(service) + prefix
         raise KeyError(f"no service {service!r}; emulated here: {', '.join(self.services)}")
+
+    def port_url(self, service: str) -> str:
+        """The root of a service's own port: http://127.0.0.1:PORT (its /openapi.json is there)."""
+        if service not in self.ports:
+            raise KeyError(f"service {service!r} has no port of its own; give listen={{{service!r}: 0}}")
+        return f"{self.url.rsplit(':', 1)[0]}:{self.ports[service]}"
 
     def reset(self) -> None:
         """Forget every job, upload, webhook, journal entry and runtime or forced scenario (the clock keeps its

@@ -18,7 +18,7 @@ ADMIN_SPEC = Path(__file__).with_name("openapi.json")  # this API's own document
 
 
 def routes(engine: Engine, services: list[Service]) -> list[Route]:
-    specs = {s.name: s.openapi for s in services if s.openapi}
+    specs = {m.name: m.openapi for s in services for m in s.mounts if m.openapi}
     specs["admin"] = ADMIN_SPEC
 
     def clock_view() -> dict[str, Any]:

@@ -23,12 +23,11 @@ def mask_key(key: str) -> str:
 
 
 def routes(engine: Engine, services: list[Service]) -> list[Route]:
-    by_name = {s.name: s for s in services}
     iso = engine.clock.iso
 
     def terminal(job: Job) -> bool:
         """In one of the service's end states (a job held for ever elsewhere can still complete or fail)."""
-        lifecycle = engine.jobs.lifecycles.get(job.service)
+        lifecycle = engine.jobs.lifecycles.get(job.key)
         return job.state in lifecycle.spec.terminal if lifecycle is not None else job.terminal
 
     async def view(job: Job, hooks: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
@@ -37,16 +36,17 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         if job.next_due is not None and job.step + 1 < len(job.timeline):
             nxt = {"state": job.timeline[job.step + 1].state, "at": iso(job.next_due),
                    "in_seconds": round(max(job.next_due - now, 0.0), 3)}
-        service = by_name.get(job.service)
-        status = service.status_view(job) if service and service.status_view else {"status": job.state}
+        lifecycle = engine.jobs.lifecycles.get(job.key)
+        status = lifecycle.view(job) if lifecycle is not None else {"status": job.state}
         return {
             "id": job.id,
             "service": job.service,
+            "kind": job.kind,
             "key": mask_key(job.owner),
             "state": job.state,
             "state_since": iso(job.step_started),
             "created": iso(job.created),
-            "scenario": job.data.get("scenario"),
+            "scenario": job.scenario,
             "history": [{"state": h["state"], "at": iso(h["at"])} for h in job.history],
             "next": nxt,
             "status": status,
@@ -66,7 +66,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         limit = integer(query, "limit", 1)
         # Without a state filter the store stops at the limit; with one, only the matches become views.
         jobs = await engine.store.list_jobs(query.get("service"), query.get("key"),
-                                            limit=limit if state is None else None)
+                                            limit=limit if state is None else None, kind=query.get("kind"))
         matched = [j for j in jobs if state is None or j.state == state][:limit]
         hooks: dict[str, list[dict[str, Any]]] = {}  # every job's webhooks from one pass over the outbox
         for hook in await engine.store.list_webhooks():

@@ -19,7 +19,7 @@ from .errors import AdminError, ProblemResponse, problem
 def view(item: Loaded) -> dict[str, Any]:
     s = item.scenario
     return {
-        "name": item.name, "service": s.service, "description": s.description, "source": item.source,
+        "name": item.name, "service": s.service, "kind": s.kind, "description": s.description, "source": item.source,
         "default": s.match.default, "match": s.match.model_dump(exclude_none=True, exclude_defaults=True),
         "timeline_steps": len(s.timeline or []), "faults": len(s.faults), "webhooks": s.webhooks is not None,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from .clock import Clock
@@ -45,6 +45,11 @@ class Engine:
         self.jobs = Jobs(self.store, self.clock, self.scheduler, self.ids, self.scenarios)
         self.webhooks = Webhooks(self.store, self.clock, self.scheduler, self.ids)
         self.journal = Journal(self.clock, journal_size, journal_body_limit)
+        self._reset_hooks: list[Callable[[], Awaitable[None]]] = []
+
+    def on_reset(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` on every reset, after the engine forgot its state (a service's tokens, caches)."""
+        self._reset_hooks.append(hook)
 
     async def start(self) -> None:
         await self.store.open()
@@ -77,6 +82,8 @@ class Engine:
         self.jobs.reset()
         self.scenarios.reset()
         self.faults.reset()
+        for hook in self._reset_hooks:
+            await hook()
         await self._save_clock()
 
     async def advance(self, seconds: float) -> int:

@@ -86,7 +86,7 @@ class Faults:
         """Apply the fault, if any, for this request: about `job`, or a new job of scenario `name`, or else
         the scenario the X-Emulator-Scenario header names, or the service default."""
         if job is not None:
-            name = job.data.get("scenario")
+            name = job.scenario
         elif name is None:
             name = self._scenario_for(scope, service)
         rule = self.decide(scope, name, job)

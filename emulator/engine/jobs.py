@@ -6,18 +6,23 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .clock import Clock
-from .ids import Ids
+from .ids import IdFormat, Ids
+from .lifecycle_spec import LifecycleSpec
 from .model import Job, Step
-from .scenarios import Choice, LifecycleSpec, Scenarios, resolve_timeline
+from .scenarios import Choice, Scenarios
 from .scheduler import Scheduler
 from .store import MemoryStore
+from .timelines import resolve_timeline
 
 
 class Lifecycle(Protocol):
-    """What a service gives the engine for its jobs."""
+    """What a service gives the engine for one kind of its jobs (services.lifecycle.ServiceLifecycle is a
+    base with the defaults)."""
 
     service: str
+    kind: str  # "job" for a service with one kind
     spec: LifecycleSpec
+    id_format: IdFormat | None  # None: UUIDs
 
     def timeline(self, job: Job) -> list[Step]:
         """The steps a new job goes through (its state table resolved for this job)."""
@@ -31,6 +36,9 @@ class Lifecycle(Protocol):
     def failure_step(self, job: Job, details: str | None) -> Step:
         """The terminal step a job jumps to when told to fail now."""
 
+    def view(self, job: Job) -> dict[str, Any]:
+        """The service's own body for the job (Valossa: job_status): for routes, webhooks and the admin API."""
+
 
 class Jobs:
     def __init__(
@@ -38,13 +46,20 @@ class Jobs:
     ) -> None:
         self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
         self.scenarios = scenarios
-        self.lifecycles: dict[str, Lifecycle] = {}
+        self.lifecycles: dict[tuple[str, str], Lifecycle] = {}  # by (service, kind)
         self.seq = 0
         scheduler.on("job", self._fire)
 
     def register(self, lifecycle: Lifecycle) -> None:
-        self.lifecycles[lifecycle.service] = lifecycle
-        self.scenarios.specs[lifecycle.service] = lifecycle.spec
+        key = (lifecycle.service, lifecycle.kind)
+        self.lifecycles[key] = lifecycle
+        self.scenarios.specs[key] = lifecycle.spec
+
+    def lifecycle(self, job: Job) -> Lifecycle:
+        return self.lifecycles[(job.service, job.kind)]
+
+    def view(self, job: Job) -> dict[str, Any]:
+        return self.lifecycles[(job.service, job.kind)].view(job)
 
     async def load(self) -> None:
         """After a restart: put every waiting job's timer back (overdue ones fire at once, in order)."""
@@ -56,42 +71,47 @@ class Jobs:
         self.seq = 0
 
     async def create(
-        self, service: str, owner: str, request: dict[str, Any], *, ref: str | None = None,
-        data: dict[str, Any] | None = None, choice: Choice | None = None,
+        self, service: str, owner: str, request: dict[str, Any], *, kind: str = "job", ref: str | None = None,
+        media: dict[str, Any] | None = None, facts: dict[str, Any] | None = None, choice: Choice | None = None,
     ) -> Job:
         """A new job; `choice` is the scenario it runs (its media, timeline and webhook policy)."""
+        lifecycle = self.lifecycles[(service, kind)]
         now = self.clock.now()
         self.seq += 1
+        counter = f"{service}-job" if kind == "job" else f"{service}-{kind}"
         job = Job(
-            id=self.ids.next(f"{service}-job"), service=service, owner=owner, request=request,
-            timeline=[], created=now, seq=self.seq, ref=ref, data=data or {},
+            id=self.ids.next(counter, lifecycle.id_format), service=service, kind=kind, owner=owner,
+            request=request, timeline=[], created=now, seq=self.seq, ref=ref, media=media or {}, facts=facts or {},
         )
-        lifecycle = self.lifecycles[service]
         scenario = choice.scenario if choice else None
-        if scenario is not None:
-            job.data["scenario"] = choice.name
-            _apply_media(job.data.setdefault("media", {}), scenario.media)
+        if choice is not None and scenario is not None:
+            job.scenario = choice.name
+            _apply_media(job.media, scenario.media)
             if scenario.webhooks:
-                job.data["webhooks"] = scenario.webhooks.model_dump()
+                job.policy = scenario.webhooks.model_dump()
             if scenario.results:
-                job.data["results"] = scenario.results
-            self.scenarios.commit(service, choice)
+                job.options = scenario.results
+            self.scenarios.commit(service, kind, choice)
         if scenario is not None and scenario.timeline:
-            media_seconds = float(job.data["media"].get("duration_s") or 0)
-            job.timeline = resolve_timeline(scenario, lifecycle.spec, media_seconds)
+            job.timeline = resolve_timeline(scenario, lifecycle.spec, float(job.media.get("duration_s") or 0))
         else:
             job.timeline = lifecycle.timeline(job)
         self._enter(job, 0, now)
         self.store.note_meta("job_seq", self.seq)
         await self.store.put_job(job)
-        await lifecycle.on_enter(job, None)
+        if job.step == 0:
+            # While its commit was awaited, a timer may have moved the job on (a zero-length first step), and
+            # that move ran its own side effects: entering the first step again would repeat them.
+            await lifecycle.on_enter(job, None)
         return job
 
     async def get(self, job_id: str) -> Job | None:
         return await self.store.get_job(job_id)
 
-    async def list(self, service: str, owner: str | None = None, ref: str | None = None) -> list[Job]:
-        return await self.store.list_jobs(service, owner, ref)
+    async def list(
+        self, service: str, owner: str | None = None, ref: str | None = None, kind: str | None = None
+    ) -> list[Job]:
+        return await self.store.list_jobs(service, owner, ref, kind=kind)
 
     async def delete(self, job: Job) -> None:
         job.next_due = None  # its pending timer finds nothing to do
@@ -104,10 +124,10 @@ class Jobs:
         return job
 
     async def complete(self, job: Job) -> Job:
-        return await self.jump(job, self.lifecycles[job.service].success_step(job))
+        return await self.jump(job, self.lifecycle(job).success_step(job))
 
     async def fail(self, job: Job, details: str | None = None) -> Job:
-        return await self.jump(job, self.lifecycles[job.service].failure_step(job, details))
+        return await self.jump(job, self.lifecycle(job).failure_step(job, details))
 
     async def advance(self, job: Job) -> Job:
         """Enter the next step now, as if its timer had fired."""
@@ -131,7 +151,7 @@ class Jobs:
         previous = job.state
         self._enter(job, index, at)
         await self.store.put_job(job, wait=wait)
-        await self.lifecycles[job.service].on_enter(job, previous)
+        await self.lifecycle(job).on_enter(job, previous)
 
     def _enter(self, job: Job, index: int, at: float) -> None:
         job.memo.clear()

@@ -37,13 +37,21 @@ class Job:
     request: dict[str, Any]
     timeline: list[Step]
     created: float
+    kind: str = "job"  # one of the service's job kinds (the Gateway has three; most services say nothing)
     seq: int = 0
     ref: str | None = None  # a service's secondary lookup key (Valossa: customer media id)
     step: int = 0
     step_started: float = 0.0
     next_due: float | None = None
-    # Service-owned facts decided at creation (media duration, scenario name...).
-    data: dict[str, Any] = field(default_factory=dict)
+    # The engine's own facts: the scenario the job runs, its media (duration_s, fps, x_pixels, y_pixels and
+    # what a probe tells: codecs, channels; a scenario's media block wins), the scenario's webhook policy and
+    # results options.
+    scenario: str | None = None
+    media: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    # The service's own facts, read through its typed view (services.facts.JobFacts); never engine keys.
+    facts: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     # What a service derived from the job's current step (e.g. its encoded status body); never stored, and
     # emptied whenever the job moves, so a poll of an unchanged job costs a lookup.
@@ -84,7 +92,16 @@ class Job:
     def from_dict(cls, data: dict[str, Any]) -> Job:
         data = dict(data)
         data["timeline"] = [Step.from_dict(s) for s in data["timeline"]]
+        if "data" in data:  # written before engine and service facts were split: one dict held both
+            mixed = dict(data.pop("data") or {})
+            data.update(scenario=mixed.pop("scenario", None), media=mixed.pop("media", {}),
+                        policy=mixed.pop("webhooks", None), options=mixed.pop("results", None), facts=mixed)
         return cls(**data)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(service, kind): what lifecycles, scenarios and ids are keyed by."""
+        return (self.service, self.kind)
 
 
 _JOB_FIELDS = tuple(f.name for f in fields(Job) if f.name != "memo")

@@ -163,6 +163,8 @@ class FaultRule(_Strict):
 
 class Scenario(_Strict):
     service: str
+    kind: str | None = Field(None, description="one kind of the service's jobs (e.g. transcription); none: "
+                             "every kind of the service")
     description: str = ""
     match: Match = Field(default_factory=Match)
     timeline: list[TimelineEntry] | None = Field(None, min_length=1)
@@ -170,8 +172,8 @@ class Scenario(_Strict):
     results: dict[str, Any] | None = Field(None, description="fixture files or generator options, per service")
     webhooks: WebhookPolicy | None = None
     faults: list[FaultRule] = Field(default_factory=list)
-    # The part of its timeline that does not depend on the media, worked out once (engine/scenarios.py).
-    _plan: Any = PrivateAttr(default=None)
+    # The part of its timeline that does not depend on the media, worked out once per kind (engine/timelines.py).
+    _plans: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _loops(self) -> Scenario:
@@ -188,12 +190,47 @@ class ScenarioFile(BaseModel):
     scenarios: dict[str, Scenario]
 
 
-def file_schema() -> dict[str, Any]:
+def file_schema(specs: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a scenario file. With the services' lifecycle specs (services.lifecycle_specs()),
+    a scenario is one of a variant per service (a union on `service`), whose `kind` and timeline side fields
+    are that service's own, so an editor completes them."""
     schema = ScenarioFile.model_json_schema()
     body = schema["properties"]["scenarios"]
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "video-ai-emulator scenario file",
-           "type": "object", "propertyNames": {"pattern": NAME.pattern}, "additionalProperties":
-           body["additionalProperties"], "$defs": schema["$defs"]}
-    return out
+    defs = schema["$defs"]
+    scenarios: dict[str, Any] = body["additionalProperties"]
+    if specs:
+        variants = []
+        for service in sorted({key[0] for key in specs}):
+            mine = {kind: spec for (name, kind), spec in specs.items() if name == service}
+            variants.append({"$ref": f"#/$defs/{_variant(defs, service, mine)}"})
+        scenarios = {"oneOf": variants}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "video-ai-emulator scenario file",
+            "type": "object", "propertyNames": {"pattern": NAME.pattern}, "additionalProperties": scenarios,
+            "$defs": defs}
 
 
+def _variant(defs: dict[str, Any], service: str, kinds: dict[str, Any]) -> str:
+    """Add the Scenario and TimelineEntry definitions of one service to `defs`; the Scenario's name."""
+    fields: dict[str, Any] = {}
+    states: list[str] = []
+    for spec in kinds.values():
+        states += [s for s in spec.states if s not in states]
+        for key, allowed in spec.fields.items():
+            fields[key] = {} if allowed is None else {"enum": list(allowed)}
+    entry = dict(defs["TimelineEntry"])
+    entry["properties"] = {**entry["properties"], "state": {"anyOf": [{"enum": states}, {"type": "null"}],
+                                                           "default": None}, **fields}
+    entry["additionalProperties"] = False
+    title = service.title().replace("-", "")
+    defs[f"{title}TimelineEntry"] = entry
+    scenario = dict(defs["Scenario"])
+    props = dict(scenario["properties"])
+    props["service"] = {"const": service}
+    props["kind"] = {"anyOf": [{"enum": sorted(kinds)}, {"type": "null"}], "default": None,
+                     "description": props["kind"].get("description", "")}
+    props["timeline"] = {"anyOf": [{"type": "array", "minItems": 1,
+                                    "items": {"$ref": f"#/$defs/{title}TimelineEntry"}}, {"type": "null"}],
+                         "default": None}
+    scenario["properties"] = props
+    defs[f"{title}Scenario"] = scenario
+    return f"{title}Scenario"

@@ -25,7 +25,7 @@ from .store import MemoryStore
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL,
-    ref TEXT, next_due REAL, body TEXT NOT NULL);
+    ref TEXT, next_due REAL, body TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'job');
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
 JOB_UPSERT = (
-    "INSERT OR REPLACE INTO jobs (id, seq, service, owner, ref, next_due, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO jobs (id, seq, service, owner, ref, next_due, body, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -61,6 +61,9 @@ class SqliteStore(MemoryStore):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = await aiosqlite.connect(self.data_dir / "emulator.sqlite3")
         await self.db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + SCHEMA)
+        async with self.db.execute("PRAGMA table_info(jobs)") as cur:
+            if "kind" not in [row[1] for row in await cur.fetchall()]:  # a data dir from before job kinds
+                await self.db.execute("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'job'")
         await self.db.commit()
         async with self.db.execute("SELECT body FROM webhooks") as cur:
             for (body,) in await cur.fetchall():
@@ -150,7 +153,7 @@ class SqliteStore(MemoryStore):
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
         body = json.dumps(job.to_dict(), separators=(",", ":"))
-        params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body)
+        params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body, job.kind)
         if wait:
             await self._write(JOB_UPSERT, params)
         else:
@@ -180,11 +183,12 @@ class SqliteStore(MemoryStore):
 
     async def list_jobs(
         self, service: str | None = None, owner: str | None = None, ref: str | None = None,
-        limit: int | None = None,
+        limit: int | None = None, *, kind: str | None = None,
     ) -> list[Job]:
         assert self.db is not None
-        where, params = [], []
-        for column, value in (("service", service), ("owner", owner), ("ref", ref)):
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("service", service), ("kind", kind), ("owner", owner), ("ref", ref)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)

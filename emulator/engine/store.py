@@ -45,13 +45,14 @@ class MemoryStore:
 
     async def list_jobs(
         self, service: str | None = None, owner: str | None = None, ref: str | None = None,
-        limit: int | None = None,
+        limit: int | None = None, *, kind: str | None = None,
     ) -> list[Job]:
         """Newest first; `limit`: only the newest so many."""
         found = [
             j
             for j in self.jobs.values()
             if (service is None or j.service == service)
+            and (kind is None or j.kind == kind)
             and (owner is None or j.owner == owner)
             and (ref is None or j.ref == ref)
         ]

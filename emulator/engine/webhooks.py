@@ -40,7 +40,7 @@ class Webhooks:
         self, service: str, url: str, body: Any, *, job: Job | None = None, event: str = "",
         headers: dict[str, str] | None = None,
     ) -> Webhook:
-        policy = dict((job.data.get("webhooks") if job else None) or {})
+        policy = dict((job.policy if job else None) or {})
         if policy.get("body"):
             body = _merge(body, policy["body"])
         now = self.clock.now()

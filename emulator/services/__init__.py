@@ -1,41 +1,71 @@
-"""Emulated services. Each lives in its own package with a build(engine, settings) -> Service function;
-a service never imports another one, and the engine imports none of them."""
+"""Emulated services. Each lives in its own package with a build(engine, settings) -> Service function and a
+`settings.Section` model; the list of them is catalog.SERVICE_PACKAGES. A service never imports another one,
+and the engine imports none of them (docs/adding-a-service.md)."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp
+from .asgi import ServiceApp
+from .catalog import SERVICE_PACKAGES
 
-# Package names under emulator.services, in mount order.
-SERVICE_PACKAGES = ("valossa",)
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..engine.lifecycle_spec import LifecycleSpec, SpecKey
+    from ..settings import Settings
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One API of a service under a path prefix, with its own OpenAPI document. The prefix "" serves
+    root-level paths (/oauth/token, /.well-known/*): only the paths its routes name."""
+
+    prefix: str
+    app: ServiceApp  # routing, the service's error envelope, faults: what the journal and the recorder expect
+    name: str  # its document is /_emulator/openapi/{name}.json; service_url(service, name)
+    openapi: Path | None = None
 
 
 @dataclass
 class Service:
     name: str
-    mounts: dict[str, ASGIApp]  # path prefix -> ASGI app with the service's own error handlers
-    openapi: Path | None = None
-    description: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
-    # The service's own status body for one of its jobs (Valossa: job_status), for /_emulator/jobs.
-    status_view: Callable[[Any], dict[str, Any]] | None = None
+    description: str
+    mounts: list[Mount]
+    # Called by POST /_emulator/reset after the engine forgot its jobs (tokens issued, caches).
+    reset: Callable[[], Awaitable[None]] | None = None
+    # Served at the root of the service's own port only (--listen NAME=PORT): /openapi.json, /docs, /swagger/.
+    # Without it the own port serves the first mount's document at /openapi.json.
+    port_pages: ServiceApp | None = None
+
+    def mount(self, name: str | None = None) -> Mount:
+        """A mount by name; the first one (the main API) by default."""
+        if name is None:
+            return self.mounts[0]
+        for mount in self.mounts:
+            if mount.name == name:
+                return mount
+        raise KeyError(f"service {self.name!r} has no mount {name!r}; it has {', '.join(m.name for m in self.mounts)}")
 
 
-def lifecycle_specs() -> dict[str, object]:
-    """Each service's LifecycleSpec(s) by service name, for checking scenario files without an app."""
+def _package(name: str) -> Any:
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def lifecycle_specs() -> dict[SpecKey, LifecycleSpec]:
+    """Each service's LifecycleSpec per job kind, for checking scenario files without an app."""
     specs = {}
     for name in SERVICE_PACKAGES:
-        for spec in importlib.import_module(f"{__name__}.{name}").LIFECYCLE_SPECS:
-            specs[spec.service] = spec
+        for spec in _package(name).LIFECYCLE_SPECS:
+            specs[spec.key] = spec
     return specs
 
 
-def build_services(engine, settings) -> list[Service]:  # type: ignore[no-untyped-def]
-    return [
-        importlib.import_module(f"{__name__}.{name}").build(engine, settings) for name in SERVICE_PACKAGES
-    ]
+def build_services(engine: Engine, settings: Settings) -> list[Service]:
+    return [_package(name).build(engine, settings) for name in SERVICE_PACKAGES]
+
+
+__all__ = ["SERVICE_PACKAGES", "Mount", "Service", "ServiceApp", "build_services", "lifecycle_specs"]

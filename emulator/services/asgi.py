@@ -5,10 +5,9 @@ emulated APIs are the hot path that the benchmark compares with a bare endpoint.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,17 +15,23 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from ..engine.faults import send_with_fault, transport_fault
+from ..engine.faults import Fault, mark_reset, send_with_fault, transport_fault
 from ..engine.journal import note_status
+from .errors import Envelope, FaultError, InternalError, MethodNotAllowed, RouteNotFound, ServiceError
+from .requests import query
+from .responses import JSONBody, encode
 
-Handler = Callable[[Request, Exception], Awaitable[Response]]
+__all__ = ["JSONBody", "ServiceApp", "encode", "query"]
+
+log = logging.getLogger("emulator")
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class ServiceApp:
-    def __init__(self, routes: list[Route], handlers: Mapping[type[Exception], Handler]) -> None:
+    def __init__(self, routes: list[Route], envelope: Envelope) -> None:
         self.routes = routes
-        self.handlers = dict(handlers)
-        # Static paths (all of Valossa's) are found by a dict lookup; templated ones by Starlette's matching.
+        self.envelope = envelope
+        # Static paths are found by a dict lookup; templated ones by Starlette's matching, in table order.
         self.static: dict[str, dict[str, Route]] = {}
         self.templated: list[Route] = []
         for route in routes:
@@ -37,13 +42,17 @@ class ServiceApp:
                 for method in route.methods or ():
                     by_method[method] = route
 
+    def handles(self, path: str) -> bool:
+        """Whether some route has this path (for root-level mounts, which share the root with others)."""
+        return path in self.static or any(r.path_regex.match(path) for r in self.templated)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         try:
             response = await self._endpoint(scope)(Request(scope, receive))
-        except Exception as exc:
-            response = await self._handler(type(exc))(Request(scope, receive), exc)
+        except Exception as exc:  # every error leaves in the service's own envelope, never Starlette's page
+            response = self.envelope.render(self._as_service_error(scope, exc))
         action = transport_fault(scope)
         if action is None:
             note_status(scope, response.status_code)
@@ -52,61 +61,44 @@ class ServiceApp:
             note_status(scope, 0 if action == "reset" else response.status_code)
             await send_with_fault(action, response, scope, receive, send)
 
-    def _endpoint(self, scope: Scope) -> Callable[[Request], Awaitable[Response]]:
+    def _endpoint(self, scope: Scope) -> Endpoint:
         path = _route_path(scope)
         method = scope["method"]
+        allowed: set[str] = set()
         by_method = self.static.get(path)
         if by_method is not None:
             route = by_method.get(method)  # Starlette adds HEAD to GET routes
-            if route is None:
-                raise HTTPException(405, headers={"Allow": ", ".join(sorted(by_method))})
-            return route.endpoint
+            if route is not None:
+                return route.endpoint
+            allowed.update(by_method)
         for route in self.templated:
             match, child = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child)
                 return route.endpoint
             if match is Match.PARTIAL:
-                raise HTTPException(405, headers={"Allow": ", ".join(sorted(route.methods or ()))})
-        raise HTTPException(404)
+                # The path fits but not the method: keep looking (GET and DELETE may be two routes).
+                allowed.update(route.methods or ())
+        if allowed:
+            raise MethodNotAllowed(sorted(allowed))
+        raise RouteNotFound("Not found")
 
-    def _handler(self, kind: type[BaseException]) -> Handler:
-        for cls in kind.__mro__:
-            if cls in self.handlers:
-                return self.handlers[cls]
-        return self.handlers[Exception]
+    def _as_service_error(self, scope: Scope, exc: Exception) -> ServiceError:
+        if isinstance(exc, ServiceError):
+            return exc
+        if isinstance(exc, Fault):
+            if exc.rule.reset:
+                mark_reset(scope)
+            return FaultError(exc.status, exc.rule.message, exc.headers, reset=exc.rule.reset)
+        if isinstance(exc, HTTPException):
+            return ServiceError(str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {}))
+        log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
+        return InternalError("Internal server error")
 
 
 def _route_path(scope: Scope) -> str:
-    """The path below the mount point (Starlette's Mount sets root_path to the prefix)."""
+    """The path below the mount point (the mount sets root_path to its prefix)."""
     path: str = scope["path"]
     root: Any = scope.get("root_path", "")
     return path[len(root):] if root and path.startswith(root) else path
 
-
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-
-
-class JSONBody(Response):
-    """JSONResponse's bytes and headers, built with less work (one encoder, headers set directly).
-    `encoded`: bytes from encode() kept from an earlier answer (e.g. in a job's memo)."""
-
-    media_type = "application/json"
-
-    def __init__(self, content: Any = None, status_code: int = 200, *, encoded: bytes | None = None) -> None:
-        self.status_code = status_code
-        self.background = None
-        self.body = encode(content) if encoded is None else encoded
-        self.raw_headers = [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
-
-
-def encode(content: Any) -> bytes:
-    return _encode(content).encode("utf-8")
-
-
-def query(scope: Scope) -> dict[str, str]:
-    """The query string as a dict (the last of repeated names wins, as Starlette's query_params.get)."""
-    raw = scope["query_string"].decode("latin-1")
-    if "%" in raw or "+" in raw:
-        return dict(parse_qsl(raw, keep_blank_values=True))
-    return {name: value for name, _, value in (part.partition("=") for part in raw.split("&") if part)}

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from helpers import Receiver, Wall, advance, new_job, running, status
 
-from emulator.settings import Settings, ValossaSettings
+from emulator.services.valossa.settings import ValossaSettings
+from emulator.settings import Settings
 
 
 def on_disk(tmp_path: Path, scale: float = 0) -> Settings:

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from helpers import Receiver, advance, message, new_job, running, status
 
+from emulator.engine.scenario_files import ScenarioError, parse_text
 from emulator.engine.scenario_model import file_schema
-from emulator.engine.scenarios import ScenarioError, parse_text, resolve_timeline
+from emulator.engine.timelines import resolve_timeline
 from emulator.services import lifecycle_specs
 from emulator.services.valossa.lifecycle import SPEC, default_timeline
 from emulator.settings import Settings
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenario_of(client: httpx.AsyncClient, job_id: str) -> str | None:
-    return client._transport.app.state.engine.store.jobs[job_id].data.get("scenario")  # type: ignore[attr-defined]
+    return client._transport.app.state.engine.store.jobs[job_id].scenario  # type: ignore[attr-defined]
 
 
 async def put(client: httpx.AsyncClient, name: str, body: str) -> httpx.Response:
@@ -174,10 +175,10 @@ async def test_webhook_drop_and_body_override(client: httpx.AsyncClient, receive
 async def test_webhooks_out_of_order_newest_first(client: httpx.AsyncClient, receiver: Receiver) -> None:
     """Valossa sends one callback per job, so a test lifecycle that calls back on every step shows the order."""
     engine = client._transport.app.state.engine  # type: ignore[attr-defined]
-    valossa = engine.jobs.lifecycles["valossa"]
+    valossa = engine.jobs.lifecycles[("valossa", "job")]
 
     class EveryStep:
-        service, spec = "chatty", SPEC
+        service, kind, spec, id_format = "chatty", "job", SPEC, None
 
         def timeline(self, job):  # type: ignore[no-untyped-def]
             return default_timeline(60)
@@ -188,10 +189,13 @@ async def test_webhooks_out_of_order_newest_first(client: httpx.AsyncClient, rec
 
         success_step, failure_step = valossa.success_step, valossa.failure_step
 
+        def view(self, job):  # type: ignore[no-untyped-def]
+            return {"state": job.state}
+
     engine.jobs.register(EveryStep())
     await put(client, "reordered", "service: valossa\nmatch: {default: true}\nwebhooks: {out_of_order: true}\n")
-    choice = engine.scenarios.choose("valossa", {}, None)
-    job = await engine.jobs.create("chatty", "k", {}, data={"media": {"duration_s": 60}}, choice=choice)
+    choice = engine.scenarios.choose("valossa", "job", {}, None)
+    job = await engine.jobs.create("chatty", "k", {}, media={"duration_s": 60}, choice=choice)
     await advance(client, 30)
     assert receiver.calls == []  # held until the job ends
     await advance(client, 10_000)
@@ -235,7 +239,7 @@ BAD = [
 @pytest.mark.parametrize(("text", "expected"), BAD)
 def test_validation_messages(text: str, expected: str) -> None:
     with pytest.raises(ScenarioError) as err:
-        parse_text(text, "f.yaml", lifecycle_specs())  # type: ignore[arg-type]
+        parse_text(text, "f.yaml", lifecycle_specs())
     assert any(expected in p for p in err.value.problems), err.value.problems
     assert all(p.startswith("f.yaml:") for p in err.value.problems)
 
@@ -251,7 +255,7 @@ def test_cli_validate_and_schema(tmp_path: Path) -> None:
     r = subprocess.run([*run, "validate", str(ROOT / "scenarios" / "valossa.yaml")], capture_output=True, text=True)
     assert r.returncode == 0 and "valossa-default" in r.stdout
     r = subprocess.run([*run, "schema"], capture_output=True, text=True)
-    assert json.loads(r.stdout) == file_schema()
+    assert json.loads(r.stdout) == file_schema(lifecycle_specs())
     # the server refuses to start on it, with the same message
     r = subprocess.run([sys.executable, "-m", "emulator", "serve", "--in-memory", "--scenarios", str(tmp_path)],
                        capture_output=True, text=True, timeout=30)
@@ -260,12 +264,13 @@ def test_cli_validate_and_schema(tmp_path: Path) -> None:
 
 def test_shipped_schema_is_current() -> None:
     shipped = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text())
-    assert shipped == file_schema(), "regenerate: video-ai-emulator scenario schema > scenarios/scenario.schema.json"
+    regenerate = "regenerate: video-ai-emulator scenario schema > scenarios/scenario.schema.json"
+    assert shipped == file_schema(lifecycle_specs()), regenerate
 
 
 def test_shipped_default_is_the_built_in_lifecycle() -> None:
     text = (ROOT / "scenarios" / "valossa.yaml").read_text()
-    loaded = parse_text(text, "v.yaml", lifecycle_specs())  # type: ignore[arg-type]
+    loaded = parse_text(text, "v.yaml", lifecycle_specs())
     default = next(s for s in loaded if s.name == "valossa-default").scenario
     for media in (30.0, 600.0, 7200.0):
         assert resolve_timeline(default, SPEC, media) == default_timeline(media)
@@ -274,7 +279,7 @@ def test_shipped_default_is_the_built_in_lifecycle() -> None:
 def test_loops_unroll(tmp_path: Path) -> None:
     text = ("x:\n  service: valossa\n  timeline:\n    - state: queued\n    - after: 1m\n      state: on_hold\n"
             "    - after: 2m\n      goto: 0\n      times: 2\n    - after: 3m\n      state: processing\n")
-    scenario = parse_text(text, "f", lifecycle_specs())[0].scenario  # type: ignore[arg-type]
+    scenario = parse_text(text, "f", lifecycle_specs())[0].scenario
     steps = resolve_timeline(scenario, SPEC, 100)
     assert [(s.state, s.seconds) for s in steps] == [
         ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 180),

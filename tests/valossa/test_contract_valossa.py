@@ -60,7 +60,7 @@ api_schema, test_api_conforms, test_served_document_is_the_file = document_tests
 def test_document_covers_the_routes_and_result_types() -> None:
     doc = SPEC.document()
     assert doc["openapi"].startswith("3.1") and doc["servers"][0]["url"] == "/core/1.0"
-    routes = {(r.path, next(iter(r.methods - {"HEAD"})).lower()) for r in core_routes.CoreApi.routes(_NoApi())}
+    routes = {(e.path, e.method.lower()) for e in core_routes.ROUTES}  # the table, read without an engine
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
     assert documented == routes
     results = doc["paths"]["/job_results"]["get"]
@@ -68,13 +68,6 @@ def test_document_covers_the_routes_and_result_types() -> None:
     assert type_param["schema"]["enum"] == list(RESULT_TYPES)
     media = set(results["responses"]["200"]["content"])
     assert media == {"application/json", *TEXT_TYPES.values()}
-
-
-class _NoApi:
-    """Enough of CoreApi for routes() to list its routes without an engine."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda request: None
 
 
 # --- real jobs and uploads, every response checked with the same checks

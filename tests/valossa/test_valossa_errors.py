@@ -6,7 +6,8 @@ import httpx
 import pytest
 from helpers import message, new_job, running, status
 
-from emulator.settings import Settings, ValossaSettings
+from emulator.services.valossa.settings import ValossaSettings
+from emulator.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from helpers import advance, message, running, status
 
-from emulator.settings import Settings, ValossaSettings
+from emulator.services.valossa.settings import ValossaSettings
+from emulator.settings import Settings
 
 CHUNK = 1000
 FILE = bytes(random.Random(3).getrandbits(8) for _ in range(4 * CHUNK + 123))  # 5 chunks, the last short

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ...engine import Engine
-from ...settings import Settings
-from .. import Service
+from .. import Mount, Service
 from ..asgi import ServiceApp
-from .errors import HANDLERS
-from .lifecycle import SPEC, ValossaLifecycle, status_view
-from .routes import CoreApi
+from ..routing import bind
+from .errors import ENVELOPE
+from .lifecycle import SPEC, ValossaLifecycle
+from .routes import ROUTES, CoreApi
+
+if TYPE_CHECKING:  # the settings module reads this package's settings section as it loads
+    from ...engine import Engine
+    from ...settings import Settings
 
 LIFECYCLE_SPECS = [SPEC]
+HERE = Path(__file__).parent
 
 
 def build(engine: Engine, settings: Settings) -> Service:
-    engine.jobs.register(ValossaLifecycle(engine))
-    core = ServiceApp(CoreApi(engine, settings).routes(), HANDLERS)
+    lifecycle = ValossaLifecycle(engine)
+    engine.jobs.register(lifecycle)
+    core = CoreApi(engine, settings, lifecycle)
     return Service(
         name="valossa",
-        mounts={"/core/1.0": core},
-        openapi=Path(__file__).with_name("openapi.json"),
         description="Valossa Core API",
-        status_view=lambda job: status_view(job, engine.clock.scale),
+        mounts=[Mount("/core/1.0", ServiceApp(bind(ROUTES, core), ENVELOPE), "valossa", HERE / "openapi.json")],
     )

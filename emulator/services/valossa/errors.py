@@ -1,71 +1,84 @@
-"""Valossa's error envelope: {"errors": [{"message": "..."}]} with 400/401/404 (docs: Error Codes)."""
+"""Valossa's error envelope: {"errors": [{"message": "..."}]} with the documented statuses 400, 401, 404 and
+500 (docs: Error Codes), one class each; the Envelope words every error, shared ones included, this way."""
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.responses import Response
 
-from ...engine.faults import Fault, mark_reset
-from ..asgi import JSONBody
+from ..errors import (
+    FaultError,
+    InternalError,
+    InvalidField,
+    MalformedBody,
+    MethodNotAllowed,
+    MissingField,
+    RouteNotFound,
+    ServiceError,
+)
+from ..responses import JSONBody
 
 
-class ValossaError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class ValossaError(ServiceError):
+    """Base of Valossa's own errors; ValossaError.for_status() picks the class of a status."""
+
+    @staticmethod
+    def for_status(status: int, message: str) -> ValossaError:
+        cls = {400: BadRequest, 401: Unauthorized, 404: NotFound}.get(status, ServerError)
+        return cls(message)
 
 
-def bad_request(message: str) -> ValossaError:
-    return ValossaError(400, message)
+class BadRequest(ValossaError):
+    status_code = 400  # malformed request, missing required fields, invalid values
 
 
-def missing(field: str) -> ValossaError:
-    return ValossaError(400, f"Missing required field: {field}")
+class Unauthorized(ValossaError):
+    status_code = 401  # API key invalid, missing, or without permission for the operation
 
 
-def invalid(field: str, why: str) -> ValossaError:
-    return ValossaError(400, f"Invalid value for field {field}: {why}")
+class NotFound(ValossaError):
+    status_code = 404  # job_id does not exist or is not accessible with the given key
+
+
+class ServerError(ValossaError):
+    status_code = 500
+
+
+def missing(field: str) -> MissingField:
+    return MissingField(field=field)
+
+
+def invalid(field: str, why: str) -> InvalidField:
+    return InvalidField(field, why)
 
 
 JOB_NOT_FOUND = "Job not found"
-
-
-def error_response(status: int, message: str) -> Response:
-    return JSONBody({"errors": [{"message": message}]}, status_code=status)
-
-
-async def on_valossa_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ValossaError)
-    return error_response(exc.status, exc.message)
-
-
-async def on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    messages = {404: "Not found", 405: "Method not allowed"}
-    response = error_response(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
-
-
+MALFORMED = "Malformed request body"
 FAULT_MESSAGES = {429: "Too many requests", 503: "Service temporarily unavailable"}
 
 
-async def on_fault(request: Request, exc: Exception) -> Response:
-    """A scenario's fault, in Valossa's own error body (or a reset connection)."""
-    assert isinstance(exc, Fault)
-    if exc.rule.reset:
-        mark_reset(request.scope)
-    response = error_response(exc.status, exc.message(FAULT_MESSAGES.get(exc.status, "Internal server error")))
-    response.headers.update(exc.headers)
-    return response
+def message(error: ServiceError) -> str:
+    """The message Valossa would give (documented examples: "Missing required field: media.video.url",
+    "Malformed request body", "Invalid API key", "Job not found")."""
+    if isinstance(error, MissingField):
+        return f"Missing required field: {error.field}"
+    if isinstance(error, InvalidField):
+        return f"Invalid value for field {error.field}: {error.why}"
+    if isinstance(error, MalformedBody):
+        return f"{MALFORMED}: {error.message}" if error.message else MALFORMED
+    if isinstance(error, RouteNotFound):
+        return "Not found"
+    if isinstance(error, MethodNotAllowed):
+        return "Method not allowed"
+    if isinstance(error, FaultError):
+        return error.message if error.custom else FAULT_MESSAGES.get(error.status, "Internal server error")
+    if isinstance(error, InternalError):
+        return "Internal server error"  # documented: 500 with the same envelope, never an HTML page
+    return error.message
 
 
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    # The real service documents 500 with the same envelope; never Starlette's HTML page.
-    return error_response(500, "Internal server error")
+class Envelope:
+    def render(self, error: ServiceError) -> Response:
+        return JSONBody({"errors": [{"message": message(error)}]}, error.status, headers=error.headers)
 
 
-HANDLERS = {ValossaError: on_valossa_error, Fault: on_fault, HTTPException: on_http_error, Exception: on_unexpected}
+ENVELOPE = Envelope()

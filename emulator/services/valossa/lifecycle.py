@@ -10,7 +10,9 @@ import math
 from typing import Any
 
 from ...engine import Engine, Job, Step
-from ...engine.scenarios import LifecycleSpec
+from ...engine.lifecycle_spec import LifecycleSpec
+from ..lifecycle import ServiceLifecycle
+from .facts import ValossaFacts
 from .results.transcript import prepare as prepare_transcript
 
 SERVICE = "valossa"
@@ -59,7 +61,7 @@ def error_step(details: str, transfer: str) -> Step:
 
 
 def status_view(job: Job, time_scale: float) -> dict[str, Any]:
-    """The job_status body; also the callback body."""
+    """The job_status body; also the callback body and the admin API's view."""
     fields = job.fields()
     poll = fields.get("poll_again_after_seconds")
     if job.state in TERMINAL:
@@ -76,15 +78,18 @@ def status_view(job: Job, time_scale: float) -> dict[str, Any]:
     }
 
 
-class ValossaLifecycle:
+class ValossaLifecycle(ServiceLifecycle):
     service = SERVICE
     spec = SPEC
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def view(self, job: Job) -> dict[str, Any]:
+        return status_view(job, self.engine.clock.scale)
+
     def timeline(self, job: Job) -> list[Step]:
-        return default_timeline(job.data["media"]["duration_s"])
+        return default_timeline(job.media["duration_s"])
 
     def success_step(self, job: Job) -> Step:
         return default_timeline(0)[-1]
@@ -94,16 +99,16 @@ class ValossaLifecycle:
         return error_step(details or "Analysis failed", transfer if transfer == "finished" else "error")
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
-        if (job.state in ("preparing_analysis", "processing", "finished") and "transcript" not in job.data
+        facts = ValossaFacts(job)
+        if (job.state in ("preparing_analysis", "processing", "finished") and facts.transcript is None
                 and "transcript" in job.request.get("media", ())):
             # The transcript is read once the media is in; a broken one ends the job in error.
             problem = await prepare_transcript(job)
             if problem:
                 await self.engine.jobs.jump(job, error_step(problem, "finished"))
                 return
-            if "transcript" in job.data:
+            if facts.transcript is not None:
                 await self.engine.store.put_job(job)
         url = (job.request.get("callback") or {}).get("url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
-            body = status_view(job, self.engine.clock.scale)
-            await self.engine.webhooks.enqueue(SERVICE, url, body, job=job, event=job.state)
+            await self.engine.webhooks.enqueue(SERVICE, url, self.view(job), job=job, event=job.state)

@@ -1,5 +1,5 @@
 """What the emulator decides about a job's media at new_job: probed from a real local file when the URL points
-to one, else derived from (seed, URL); a scenario's media spec wins over both."""
+to one, else derived from (seed, URL); the engine applies a scenario's media block over both."""
 
 from __future__ import annotations
 
@@ -26,17 +26,9 @@ def derived_facts(url: str, seed: int | None) -> dict[str, Any]:
     return {"duration_s": derived_duration(url, seed), "fps": fps, **DEFAULTS}
 
 
-async def media_facts(url: str, seed: int | None, spec: dict[str, Any] | None = None) -> dict[str, Any]:
-    """spec: a scenario's or the config's media (duration in seconds, fps, resolution "WIDTHxHEIGHT")."""
+async def media_facts(url: str, seed: int | None) -> dict[str, Any]:
+    """Probed from the file when the URL is readable, else derived (the engine applies a scenario's media)."""
     facts = derived_facts(url, seed)
     if readable(url):
         facts.update(await asyncio.to_thread(probe, url) or {})
-    spec = spec or {}
-    if spec.get("duration") is not None:
-        facts["duration_s"] = round(float(spec["duration"]), 3)
-    if spec.get("fps") is not None:
-        facts["fps"] = float(spec["fps"])
-    if spec.get("resolution"):
-        width, _, height = str(spec["resolution"]).partition("x")
-        facts["x_pixels"], facts["y_pixels"] = int(width), int(height)
     return facts

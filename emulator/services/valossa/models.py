@@ -6,7 +6,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ValossaError, invalid, missing
+from ..errors import RequestError
+from .errors import invalid, missing
 
 URL_SCHEMES = ("http://", "https://", "s3://", "valossaupload://", "file://")
 
@@ -106,7 +107,7 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         raise to_valossa_error(exc) from None
 
 
-def to_valossa_error(exc: ValidationError) -> ValossaError:
+def to_valossa_error(exc: ValidationError) -> RequestError:
     err = exc.errors(include_url=False)[0]
     field = ".".join(str(p) for p in err["loc"])
     if err["type"] == "missing":

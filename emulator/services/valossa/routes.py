@@ -1,85 +1,89 @@
-"""The nine Core API functions (docs: API overview). Routes parse and check; the engine does the rest."""
+"""The nine Core API functions (docs: API overview). Routes parse and check; the engine does the rest.
+ROUTES is the table (data a contract test reads); CoreApi holds the handlers it names."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ...engine import Engine, Job
 from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
-from ...settings import Settings, SettingsError
-from .. import asgi
-from ..asgi import JSONBody
-from . import params
-from .errors import JOB_NOT_FOUND, ValossaError, invalid
-from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, status_view
+from ...settings import SettingsError
+from .. import requests as params
+from ..responses import JSONBody, encode
+from ..routing import Endpoint
+from .errors import JOB_NOT_FOUND, BadRequest, NotFound, Unauthorized, ValossaError, invalid
+from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, ValossaLifecycle
 from .media import media_facts
 from .models import JobRef, NewJob, parse
 from .results import RESULT_TYPES, Results, ResultsError
 from .results.fixtures import FixtureError
+from .settings import Section
 from .uploads import SCHEME, Uploads
+
+if TYPE_CHECKING:  # the settings module reads this package's settings section as it loads
+    from ...settings import Settings
+
+ROUTES = [
+    Endpoint("POST", "/new_job", "new_job"),
+    Endpoint("GET", "/job_status", "job_status"),
+    Endpoint("GET", "/job_results", "job_results"),
+    Endpoint("GET", "/list_jobs", "list_jobs"),
+    Endpoint("POST", "/cancel_job", "cancel_job"),
+    Endpoint("POST", "/delete_job", "delete_job"),
+    Endpoint("POST", "/initialize_file_upload", "initialize_file_upload"),
+    Endpoint("POST", "/send_file_chunk", "send_file_chunk"),
+    Endpoint("POST", "/finalize_file_upload", "finalize_file_upload"),
+]
 
 
 class CoreApi:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, lifecycle: ValossaLifecycle) -> None:
         self.engine = engine
-        self.settings = settings
-        self.api_keys = set(settings.valossa.api_keys) if settings.valossa.api_keys is not None else None
-        self.uploads = Uploads(engine, settings.valossa.upload_chunk_size_bytes)
-        self.results = Results(engine.seed, settings.valossa.fixtures_dir)
+        self.lifecycle = lifecycle
+        section = settings.section(Section)
+        self.api_keys = set(section.api_keys) if section.api_keys is not None else None
+        self.uploads = Uploads(engine, section.upload_chunk_size_bytes)
+        self.results = Results(engine.seed, section.fixtures_dir)
         try:
             self.results.fixtures.check_files()
         except FixtureError as exc:
             raise SettingsError(f"valossa.fixtures_dir: {exc}") from None
 
-    def routes(self) -> list[Route]:
-        return [
-            Route("/new_job", self.new_job, methods=["POST"]),
-            Route("/job_status", self.job_status, methods=["GET"]),
-            Route("/job_results", self.job_results, methods=["GET"]),
-            Route("/list_jobs", self.list_jobs, methods=["GET"]),
-            Route("/cancel_job", self.cancel_job, methods=["POST"]),
-            Route("/delete_job", self.delete_job, methods=["POST"]),
-            Route("/initialize_file_upload", self.initialize_file_upload, methods=["POST"]),
-            Route("/send_file_chunk", self.send_file_chunk, methods=["POST"]),
-            Route("/finalize_file_upload", self.finalize_file_upload, methods=["POST"]),
-        ]
-
     # --- helpers
     def key(self, data: Any) -> str:
         key = data.get("api_key")
         if key is None or key == "":
-            raise ValossaError(401, "Missing required field: api_key")
+            raise Unauthorized("Missing required field: api_key")
         if not isinstance(key, str) or (self.api_keys is not None and key not in self.api_keys):
-            raise ValossaError(401, "Invalid API key")
+            raise Unauthorized("Invalid API key")
         return key
 
     async def job(self, request: Request, key: str, job_id: str | None) -> Job:
         job = await self.engine.jobs.get(job_id) if job_id else None
         if job is None or job.service != SERVICE or job.owner != key:
-            raise ValossaError(404, JOB_NOT_FOUND)  # another key's job is as unknown as a missing one
-        tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
+            raise NotFound(JOB_NOT_FOUND)  # another key's job is as unknown as a missing one
+        tag(request.scope, job_id=job.id, scenario=job.scenario)
         await self.engine.faults.check(request.scope, SERVICE, job)
         return job
 
     def scenario(self, request: Request, body: dict[str, Any]) -> Choice:
         header = request.headers.get(HEADER)
         try:
-            return self.engine.scenarios.choose(SERVICE, body, header)
+            return self.engine.scenarios.choose(SERVICE, "job", body, header)
         except KeyError:
             # Only the emulator reads this header, so naming a scenario it lacks is the caller's mistake.
-            raise ValossaError(400, f"Unknown emulator scenario {header!r} in X-Emulator-Scenario") from None
+            raise BadRequest(f"Unknown emulator scenario {header!r} in X-Emulator-Scenario") from None
 
     async def no_job_faults(self, request: Request) -> None:
         """Faults for calls about no job (list_jobs, uploads): the header's scenario or the default."""
         await self.engine.faults.check(request.scope, SERVICE)
 
     def status(self, job: Job) -> dict[str, Any]:
-        return status_view(job, self.engine.clock.scale)
+        return self.lifecycle.view(job)
 
     # --- jobs
     async def new_job(self, request: Request) -> Response:
@@ -95,22 +99,22 @@ class CoreApi:
         choice = self.scenario(request, stored)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
         job = await self.engine.jobs.create(
-            SERVICE, key, stored, ref=ref, data={"media": await media_facts(url, self.engine.seed)}, choice=choice
+            SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice
         )
-        tag(request.scope, job_id=job.id, scenario=job.data.get("scenario"))
+        tag(request.scope, job_id=job.id, scenario=job.scenario)
         return JSONBody({"job_id": job.id})
 
     async def job_status(self, request: Request) -> Response:
-        query = asgi.query(request.scope)
+        query = params.query(request.scope)
         key = self.key(query)
         job = await self.job(request, key, params.text(query, "job_id"))
         body = job.memo.get("job_status")
         if body is None:
-            body = job.memo["job_status"] = asgi.encode(self.status(job))
+            body = job.memo["job_status"] = encode(self.status(job))
         return JSONBody(encoded=body)
 
     async def job_results(self, request: Request) -> Response:
-        query = asgi.query(request.scope)
+        query = params.query(request.scope)
         key = self.key(query)
         job = await self.job(request, key, params.text(query, "job_id"))
         result_type = query.get("type") or "core"
@@ -118,15 +122,15 @@ class CoreApi:
             raise invalid("type", "expected one of " + ", ".join(RESULT_TYPES))
         if job.state != "finished":
             why = "it ended with an error" if job.state in TERMINAL else f"its status is {job.state}"
-            raise ValossaError(400, f"Job is not finished: {why}")
+            raise BadRequest(f"Job is not finished: {why}")
         try:
             media_type, content = self.results.render(job, result_type)
         except ResultsError as exc:
-            raise ValossaError(exc.status, exc.message) from None
+            raise ValossaError.for_status(exc.status, exc.message) from None
         return Response(content, media_type=media_type)
 
     async def list_jobs(self, request: Request) -> Response:
-        query = asgi.query(request.scope)
+        query = params.query(request.scope)
         key = self.key(query)
         await self.no_job_faults(request)
         show_status = params.boolean(query, "show_status")
@@ -147,7 +151,7 @@ class CoreApi:
         key = self.key(data)
         job = await self.job(request, key, parse(JobRef, data).job_id)
         if job.state not in CANCELLABLE:
-            raise ValossaError(400, f"Job cannot be cancelled: only a job still in the waiting queue can be "
+            raise BadRequest(f"Job cannot be cancelled: only a job still in the waiting queue can be "
                                     f"cancelled, and this job's status is {job.state}")
         await self.engine.jobs.fail(job, "Job was cancelled")
         return JSONBody({})

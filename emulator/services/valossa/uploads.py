@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from ...engine import Engine
-from .errors import ValossaError, invalid
+from .errors import BadRequest, invalid
 
 UPLOAD = "valossa-upload"
 FILE = "valossa-file"
@@ -41,7 +41,7 @@ class Uploads:
     async def send_chunk(self, owner: str, upload_id: str, index: int, data: bytes) -> None:
         record = await self._get(owner, upload_id)
         if record["url"]:
-            raise ValossaError(400, "Upload is already finalized")
+            raise BadRequest("Upload is already finalized")
         last = record["chunks"] - 1
         if not 0 <= index <= last:
             raise invalid("chunk_index", f"must be between 0 and {last}")
@@ -59,7 +59,7 @@ class Uploads:
             gaps = sorted(set(range(record["chunks"])) - set(record["received"]))
             if gaps:
                 shown = ", ".join(map(str, gaps[:20])) + (" ..." if len(gaps) > 20 else "")
-                raise ValossaError(400, f"Upload is incomplete: missing chunks {shown}")
+                raise BadRequest(f"Upload is incomplete: missing chunks {shown}")
             record["url"] = SCHEME + self.engine.ids.next("valossa-file")
             await self.engine.store.put_record(UPLOAD, upload_id, record)
             await self.engine.store.put_record(FILE, record["url"], {"upload_id": upload_id, "owner": owner,

@@ -81,7 +81,7 @@ class Results:
 
     def _files(self, job: Any) -> tuple[dict[str, Path], list[str]]:
         """Canned files for the job (its scenario's `results`, else the mapping) and types it must not have."""
-        options = dict(job.data.get("results") or {})
+        options = dict(job.options or {})
         unavailable = list(options.pop("unavailable", []) or [])
         if options:
             check(options, RESULT_TYPES, "scenario results")

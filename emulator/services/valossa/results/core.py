@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..facts import ValossaFacts
 from .context import Ctx, faker_for, request_key
 from .document import Doc, make_shots
 from .faces import add_face_groups, add_faces
@@ -68,7 +69,7 @@ def _speech(ctx: Ctx, job: Any, cues: list[tuple[float, float, str]] | None) -> 
     """(segments, from a customer transcript?)."""
     url = (ctx.media.get("transcript") or {}).get("url")
     if url:
-        stored = job.data.get("transcript")
+        stored = ValossaFacts(job).transcript
         if stored is None and readable(url):
             try:  # a job completed early never went through the transcript check
                 stored = load(url)
@@ -81,7 +82,7 @@ def _speech(ctx: Ctx, job: Any, cues: list[tuple[float, float, str]] | None) -> 
 
 def build_core(job: Any, seed: int | None, cues: list[tuple[float, float, str]] | None = None) -> dict[str, Any]:
     """cues: subtitles a fixture supplies; they become the speech (the service's own output)."""
-    facts = job.data["media"]
+    facts = job.media
     duration, fps = float(facts["duration_s"]), float(facts["fps"])
     key = request_key(seed, job.request)
     shots = make_shots(random.Random(f"{key}:shots"), duration, fps)

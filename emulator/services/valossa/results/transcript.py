@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
+from ....engine import Job
+from ..facts import ValossaFacts
 from .sources import SourceError, read, readable
 
 MAX_BYTES = 5 * 1024 * 1024  # docs: SRT transcript up to 5 MB
@@ -66,14 +67,15 @@ def load(url: str) -> list[Cue]:
         raise TranscriptError(str(exc)) from None
 
 
-async def prepare(job: Any) -> str | None:
-    """Read the job's transcript into job.data["transcript"]; the error details if it cannot be used."""
+async def prepare(job: Job) -> str | None:
+    """Read the job's transcript into its facts; the error details if it cannot be used."""
+    facts = ValossaFacts(job)
     url = ((job.request.get("media") or {}).get("transcript") or {}).get("url")
-    if not readable(url) or "transcript" in job.data:
+    if not readable(url) or facts.transcript is not None:
         return None
     try:
         cues = await asyncio.to_thread(load, url)
     except TranscriptError as exc:
         return f"Transcript could not be used: {exc}"
-    job.data["transcript"] = [list(c) for c in cues]
+    facts.transcript = [list(c) for c in cues]
     return None

@@ -1,0 +1,62 @@
+"""From a scenario's timeline to the engine's steps for one job: loops unrolled, states inherited, side fields
+filled from the service's defaults, durations multiplied out for the job's media."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .lifecycle_spec import LifecycleSpec
+from .model import Step
+from .scenario_model import Scenario, TimelineEntry
+
+MAX_STEPS = 10_000
+
+
+def resolve_timeline(scenario: Scenario, spec: LifecycleSpec, media_seconds: float) -> list[Step]:
+    """The scenario's timeline for this media: loops unrolled, states inherited, side fields filled from the
+    service's defaults, each entry's `after` turned into the previous step's duration."""
+    # Worked out once per scenario and kind: new_job only multiplies the durations out.
+    plan = scenario._plans.get(spec.key)
+    if plan is None:
+        plan = scenario._plans[spec.key] = _plan(scenario.timeline or [], spec)
+    afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
+    steps = [
+        Step(state, afters[n + 1] if n + 1 < len(plan) else None, dict(fields), progress)
+        for n, (_, state, fields, progress) in enumerate(plan)
+    ]
+    if steps and afters[0]:
+        # A first entry with `after` starts the job in the initial state for that long.
+        steps.insert(0, Step(spec.initial, afters[0], spec.defaults(spec.initial)))
+    return steps
+
+
+def _plan(entries: list[TimelineEntry], spec: LifecycleSpec) -> list[tuple[Any, str, dict[str, Any], Any]]:
+    """Everything about a timeline that does not depend on the media: (after, state, fields, progress)."""
+    flat: list[tuple[Any, TimelineEntry]] = []
+    counts: dict[int, int] = {}
+    i, jump_after = 0, None
+    while i < len(entries) and len(flat) < MAX_STEPS:
+        entry = entries[i]
+        if entry.goto is not None:
+            if counts.get(i, 0) < entry.times:
+                counts[i] = counts.get(i, 0) + 1
+                for inner in [k for k in counts if entry.goto < k < i]:
+                    counts.pop(inner)  # an outer loop starts inner loops afresh
+                jump_after = entry.after
+                i = entry.goto
+            else:
+                i += 1
+            continue
+        flat.append((jump_after if jump_after is not None else entry.after, entry))
+        jump_after = None
+        i += 1
+    plan: list[tuple[Any, str, dict[str, Any], Any]] = []
+    for after, entry in flat:
+        previous = plan[-1] if plan else None
+        state = entry.state or (previous[1] if previous else spec.initial)
+        fields = spec.defaults(state)
+        if previous and previous[1] == state:
+            fields.update(previous[2])
+        fields.update(entry.fields)
+        plan.append((after, state, fields, entry.progress))
+    return plan

@@ -1,0 +1,148 @@
+"""Reading requests, shared by every service: the query string, JSON, form and multipart bodies, and typed
+fields. Every failure is raised as a RequestError (services/errors.py), which each service words in its own
+envelope; nothing here answers for a service."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, overload
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.types import Scope
+
+from .errors import InvalidField, MalformedBody, MissingField
+
+# Deeper than any real client nests a body: refused before json.loads would recurse (a RecursionError was a 500).
+MAX_DEPTH = 100
+_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
+def query(scope: Scope) -> dict[str, str]:
+    """The query string as a dict (the last of repeated names wins, as Starlette's query_params.get)."""
+    raw = scope["query_string"].decode("latin-1")
+    if "%" in raw or "+" in raw:
+        return dict(parse_qsl(raw, keep_blank_values=True))
+    return {name: value for name, _, value in (part.partition("=") for part in raw.split("&") if part)}
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON text nests arrays/objects deeper than `limit` (strings skipped); cost grows with the
+    brackets and quotes, not the bytes."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, skip = 0, False, -1
+    for match in _STRUCTURE.finditer(raw):
+        if match.start() == skip:  # the character after a backslash
+            continue
+        char = match.group()
+        if in_string:
+            if char == b"\\":
+                skip = match.end()
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def parse_json(raw: bytes) -> Any:
+    if too_deep(raw):
+        raise MalformedBody(f"nested deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedBody() from None
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """A JSON object body."""
+    data = parse_json(await request.body())
+    if not isinstance(data, dict):
+        raise MalformedBody()
+    return data
+
+
+async def form_body(request: Request, *, max_part_size: int = 64 * 1024 * 1024) -> dict[str, Any]:
+    """multipart/form-data or urlencoded (curl -F); JSON is accepted too."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/json"):
+        return await json_body(request)
+    if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise MalformedBody("expected multipart/form-data")
+    try:
+        form = await request.form(max_part_size=max_part_size)
+    except Exception:  # python-multipart raises several types for a broken body
+        raise MalformedBody() from None
+    return dict(form.items())
+
+
+@overload
+def text(data: dict[str, Any], name: str) -> str: ...
+@overload
+def text(data: dict[str, Any], name: str, *, required: bool) -> str | None: ...
+
+
+def text(data: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise MissingField(field=name)
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(name, "expected a string")
+    return value
+
+
+@overload
+def integer(data: dict[str, Any], name: str) -> int: ...
+@overload
+def integer(data: dict[str, Any], name: str, *, required: bool) -> int | None: ...
+
+
+def integer(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    """A whole number, as JSON or as the digits of a form field (no spaces, no sign but '-')."""
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise MissingField(field=name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidField(name, "expected an integer")
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise InvalidField(name, "expected an integer")
+    return int(value)
+
+
+def boolean(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name)
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1"):
+        return True
+    if str(value).lower() in ("false", "0"):
+        return False
+    raise InvalidField(name, "expected true or false")
+
+
+def upload(data: dict[str, Any], name: str) -> UploadFile:
+    value = data.get(name)
+    if isinstance(value, UploadFile):
+        return value
+    if value is None or value == "":
+        raise MissingField(field=name)
+    raise InvalidField(name, "expected a file part")
+
+
+async def file_bytes(data: dict[str, Any], name: str) -> bytes:
+    return await upload(data, name).read()
