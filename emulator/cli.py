@@ -8,7 +8,7 @@ import logging
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import cli_remote
 from .services.catalog import SERVICE_PACKAGES
@@ -18,7 +18,7 @@ PROG = "video-ai-emulator"
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         # One line and exit code 2, as for a bad setting.
         self.exit(2, f"{PROG}: error: {message}\n")
 

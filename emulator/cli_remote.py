@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -99,7 +100,7 @@ def jobs(admin: AdminClient, args: argparse.Namespace) -> int:
         print("no jobs", file=sys.stderr)
         return 0
     now = _epoch(admin.clock()["epoch"])
-    rows = [("ID", "SERVICE", "STATE", "SINCE", "NEXT", "SCENARIO")]
+    rows: list[tuple[str, ...]] = [("ID", "SERVICE", "STATE", "SINCE", "NEXT", "SCENARIO")]
     for job in found:
         since = _epoch(job.get("state_since"))
         nxt = job.get("next")
@@ -161,7 +162,7 @@ def requests(admin: AdminClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_entry(entry: dict[str, Any], as_json: bool) -> None:
+def _print_entry(entry: Mapping[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(entry), flush=True)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -105,7 +106,7 @@ else:
     )
 
 
-def env_values(environ: dict[str, str] | None = None) -> dict[str, Any]:
+def env_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """EMULATOR_TIME_SCALE=10 -> {"time_scale": "10"}; EMULATOR_VALOSSA_API_KEYS -> {"valossa": {...}}."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -150,7 +151,7 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def build_settings(
     flags: dict[str, Any] | None = None,
     config: Path | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge the sources and validate; raise SettingsError with a one-line message naming the key."""
     environ = os.environ if environ is None else environ

@@ -50,7 +50,7 @@ class Faults:
 
     def decide(self, scope: Scope, name: str | None, job: Job | None) -> FaultRule | None:
         item = self.scenarios.get(name) if name else None
-        if item is None or not item.scenario.faults:
+        if name is None or item is None or not item.scenario.faults:
             return None
         method, path = scope["method"], scope["path"]
         counted = []

@@ -150,8 +150,10 @@ def _check_timeline(name: str, scenario: Scenario, spec: LifecycleSpec) -> list[
             if key not in spec.fields:
                 allowed = ", ".join(["after", "state", "progress", "goto", "times", *spec.fields])
                 problems.append(((*at, key), f"unknown key; expected one of {allowed}"))
-            elif spec.fields[key] is not None and value not in spec.fields[key]:
-                choices = ", ".join(str(v) for v in spec.fields[key])
+                continue
+            values = spec.fields[key]
+            if values is not None and value not in values:
+                choices = ", ".join(str(v) for v in values)
                 problems.append(((*at, key), f"expected one of {choices}, got {value!r}"))
     return problems
 

@@ -52,9 +52,10 @@ class Results:
         self._bodies: OrderedDict[tuple[str, str, str], tuple[str, bytes]] = OrderedDict()
 
     def forget(self, job_id: str) -> None:
-        for cache in (self._cores, self._bodies):
-            for key in [k for k in cache if k[0] == job_id]:
-                del cache[key]
+        for key in [k for k in self._cores if k[0] == job_id]:
+            del self._cores[key]
+        for body in [k for k in self._bodies if k[0] == job_id]:
+            del self._bodies[body]
 
     def render(self, job: Any, result_type: str) -> tuple[str, bytes]:
         """(content type, body). Raises ResultsError when the job has no such data or a fixture is broken."""

@@ -69,10 +69,10 @@ def _speech(ctx: Ctx, job: Any, cues: list[tuple[float, float, str]] | None) -> 
     """(segments, from a customer transcript?)."""
     url = (ctx.media.get("transcript") or {}).get("url")
     if url:
-        stored = ValossaFacts(job).transcript
+        stored: list[Any] | None = ValossaFacts(job).transcript
         if stored is None and readable(url):
             try:  # a job completed early never went through the transcript check
-                stored = load(url)
+                stored = list(load(url))
             except TranscriptError:
                 stored = None
         # An unreadable (remote) transcript is emulated: generated speech stands in for its cues.

@@ -71,7 +71,7 @@ async def prepare(job: Job) -> str | None:
     """Read the job's transcript into its facts; the error details if it cannot be used."""
     facts = ValossaFacts(job)
     url = ((job.request.get("media") or {}).get("transcript") or {}).get("url")
-    if not readable(url) or facts.transcript is not None:
+    if url is None or not readable(url) or facts.transcript is not None:
         return None
     try:
         cues = await asyncio.to_thread(load, url)
