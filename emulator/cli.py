@@ -99,6 +99,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
     from .engine.scenarios import ScenarioError
+    from .server import http_protocol, loop_name
 
     try:
         app = create_app(settings)
@@ -123,7 +124,7 @@ def serve(args: argparse.Namespace) -> int:
         logging.getLogger("emulator").info("%s", line)
     config = uvicorn.Config(
         app, access_log=False, log_level=settings.log_level,
-        loop=_best("uvloop", "asyncio"), http=_best("httptools", "h11"), timeout_graceful_shutdown=1,
+        loop=loop_name(), http=http_protocol(), timeout_graceful_shutdown=1,
         lifespan="on",
     )
     uvicorn.Server(config).run(sockets=list(sockets.values()))
@@ -162,14 +163,6 @@ def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket])
             lines.append(f"{service.description}: {where}")
     lines.append(f"admin API: {base(None)}/_emulator/ (time scale {app.state.settings.time_scale:g})")
     return lines
-
-
-def _best(module: str, fallback: str) -> str:
-    try:
-        __import__(module)
-        return module
-    except ImportError:
-        return fallback
 
 
 def main(argv: list[str] | None = None) -> int:

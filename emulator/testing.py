@@ -65,6 +65,7 @@ class Emulator:
 
         from .app import create_app
         from .cli import bind_sockets
+        from .server import http_protocol
 
         if self._thread is not None:
             raise RuntimeError("this Emulator is already running")
@@ -73,7 +74,7 @@ class Emulator:
         host, port = sockets[None].getsockname()[:2]
         self.ports = {name: s.getsockname()[1] for name, s in sockets.items() if name is not None}
         config = uvicorn.Config(self.app, log_level="critical", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=1)
+                                timeout_graceful_shutdown=1, http=http_protocol())
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": list(sockets.values())},
                                         name=f"video-ai-emulator:{port}", daemon=True)

@@ -136,7 +136,7 @@ class Jobs:
         return job
 
     async def _fire(self, job_id: str, due: float) -> None:
-        job = await self.store.get_job(job_id)
+        job = self.store.timed_job(job_id)  # never a read from disk: a deleted job's timer finds nothing
         if job is None or job.next_due != due:
             return  # deleted, or moved on by another path since this timer was set
         # A timer's move is not waited for on disk: timers would otherwise go one commit at a time, and after

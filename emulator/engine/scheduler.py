@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from .clock import Clock
@@ -19,6 +20,12 @@ log = logging.getLogger("emulator.scheduler")
 # together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
 # of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
 BATCH_SLACK = 0.005
+# advance() waits this long (real seconds) for each background timer it fires (a webhook delivery attempt), and
+# this long in all per advance: a local receiver answers within it, so its callback and any retries play out in
+# order before advance answers; a receiver that hangs does not hold the answer for the attempt's timeout (its
+# attempt goes on, and its outcome and retry are recorded when it ends).
+ADVANCE_WAIT = 0.5
+ADVANCE_WAIT_TOTAL = 2.0
 Handler = Callable[[str, float], Awaitable[None]]
 
 
@@ -34,8 +41,8 @@ class Scheduler:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def on(self, kind: str, handler: Handler, background: bool = False) -> None:
-        """background=True: the real-time loop runs it as a task (a slow webhook receiver must not hold
-        up job timers); advance() always awaits it so its effects are visible when advance returns."""
+        """background=True: run it as a task (a slow webhook receiver must not hold up job timers); advance()
+        waits a little for it (ADVANCE_WAIT) so a prompt receiver's effects are visible when advance returns."""
         self._handlers[kind] = (handler, background)
 
     def add(self, due: float, kind: str, key: str) -> None:
@@ -53,20 +60,26 @@ class Scheduler:
         return len(self._heap)
 
     async def run_until(self, until: float, inline: bool = True) -> int:
-        """Fire every timer due at or before `until`, in due order; returns how many fired."""
+        """Fire every timer due at or before `until`, in due order; returns how many fired. inline=True
+        (advance, admin actions): wait a little for background timers, see ADVANCE_WAIT."""
         fired = 0
+        deadline = time.monotonic() + ADVANCE_WAIT_TOTAL
         async with self._lock:
             while self._heap and self._heap[0][0] <= until:
                 due, _, kind, key = heapq.heappop(self._heap)
                 self.clock.set(due)
                 handler, background = self._handlers[kind]
                 fired += 1
-                if background and not inline:
-                    task = asyncio.create_task(self._guard(handler, key, due))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
-                else:
+                if not background:
                     await self._guard(handler, key, due)
+                    continue
+                task = asyncio.create_task(self._guard(handler, key, due))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                if inline:
+                    wait = min(ADVANCE_WAIT, deadline - time.monotonic())
+                    if wait > 0:
+                        await asyncio.wait({task}, timeout=wait)
         return fired
 
     async def advance(self, seconds: float) -> int:

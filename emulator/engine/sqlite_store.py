@@ -206,9 +206,20 @@ class SqliteStore(MemoryStore):
         return self.jobs.get(job_id) or self.active.get(job_id)
 
     async def due_jobs(self) -> list[tuple[float, str]]:
+        """After a restart: the jobs with a pending timer, loaded into memory (where their timers find them)."""
         assert self.db is not None
-        async with self.db.execute("SELECT next_due, id FROM jobs WHERE next_due IS NOT NULL") as cur:
-            return [(due, i) for due, i in await cur.fetchall()]
+        async with self.db.execute("SELECT body FROM jobs WHERE next_due IS NOT NULL") as cur:
+            rows = await cur.fetchall()
+        due = []
+        for (body,) in rows:
+            job = self._cached(json.loads(body)["id"]) or Job.from_dict(json.loads(body))
+            self._cache(job)
+            assert job.next_due is not None
+            due.append((job.next_due, job.id))
+        return due
+
+    def timed_job(self, job_id: str) -> Job | None:
+        return self.active.get(job_id)
 
     # --- webhooks, records, meta: small, kept whole in memory and written through
     async def put_webhook(self, hook: Webhook) -> None:

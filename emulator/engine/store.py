@@ -58,6 +58,11 @@ class MemoryStore:
         ]
         return sorted(found, key=lambda j: j.seq, reverse=True)[:limit]
 
+    def timed_job(self, job_id: str) -> Job | None:
+        """A job with a pending timer, from memory only: a timer never waits on I/O, and a job that is not
+        there (deleted, or moved on) has nothing for the timer to do."""
+        return self.jobs.get(job_id)
+
     async def due_jobs(self) -> list[tuple[float, str]]:
         return [(j.next_due, j.id) for j in self.jobs.values() if j.next_due is not None]
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
@@ -51,6 +51,9 @@ class ServiceApp:
             return
         try:
             response = await self._endpoint(scope)(Request(scope, receive))
+        except ClientDisconnect:
+            note_status(scope, 0)  # the client left (or its body was refused by the server): nothing is sent
+            return
         except Exception as exc:  # every error leaves in the service's own envelope, never Starlette's page
             response = self.envelope.render(self._as_service_error(scope, exc))
         action = transport_fault(scope)

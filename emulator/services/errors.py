@@ -45,6 +45,12 @@ class InvalidField(RequestError):
         self.why = why
 
 
+class BodyTimeout(RequestError):
+    """The body did not arrive in time (a Content-Length larger than what was sent, a client that stalls)."""
+
+    status_code = 408
+
+
 class RouteNotFound(ServiceError):
     status_code = 404
 

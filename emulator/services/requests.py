@@ -4,17 +4,20 @@ envelope; nothing here answers for a service."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any, overload
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Scope
 
-from .errors import InvalidField, MalformedBody, MissingField
+from .errors import BodyTimeout, InvalidField, MalformedBody, MissingField
 
+# Real seconds a request body may take to arrive once its headers are in: past it, 408 in the service's envelope.
+BODY_TIMEOUT = 30.0
 # Deeper than any real client nests a body: refused before json.loads would recurse (a RecursionError was a 500).
 MAX_DEPTH = 100
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
@@ -63,9 +66,18 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedBody() from None
 
 
+async def body(request: Request) -> bytes:
+    """The whole body, within BODY_TIMEOUT."""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            return await request.body()
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """A JSON object body."""
-    data = parse_json(await request.body())
+    data = parse_json(await body(request))
     if not isinstance(data, dict):
         raise MalformedBody()
     return data
@@ -79,7 +91,12 @@ async def form_body(request: Request, *, max_part_size: int = 64 * 1024 * 1024) 
     if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise MalformedBody("expected multipart/form-data")
     try:
-        form = await request.form(max_part_size=max_part_size)
+        async with asyncio.timeout(BODY_TIMEOUT):
+            form = await request.form(max_part_size=max_part_size)
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
+    except ClientDisconnect:
+        raise
     except Exception:  # python-multipart raises several types for a broken body
         raise MalformedBody() from None
     return dict(form.items())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..errors import (
+    BodyTimeout,
     FaultError,
     InternalError,
     InvalidField,
@@ -63,6 +64,8 @@ def message(error: ServiceError) -> str:
         return f"Missing required field: {error.field}"
     if isinstance(error, InvalidField):
         return f"Invalid value for field {error.field}: {error.why}"
+    if isinstance(error, BodyTimeout):
+        return f"Request timeout: {error.message}"
     if isinstance(error, MalformedBody):
         return f"{MALFORMED}: {error.message}" if error.message else MALFORMED
     if isinstance(error, RouteNotFound):

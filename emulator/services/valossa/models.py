@@ -15,7 +15,7 @@ URL_SCHEMES = ("http://", "https://", "s3://", "valossaupload://", "file://")
 class _Model(BaseModel):
     # Strict: "1" is not a number and 1 is not a string, as a typed JSON API answers.
     # Unknown fields are ignored, as the real API does not document rejecting them.
-    model_config = ConfigDict(strict=True, extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
 
 
 class Video(_Model):
@@ -90,6 +90,7 @@ M = TypeVar("M", bound=BaseModel)
 _WHY = {
     "string_type": "expected a string",
     "float_type": "expected a number",
+    "finite_number": "expected a finite number",
     "int_type": "expected an integer",
     "bool_type": "expected a boolean",
     "model_type": "expected an object",

@@ -27,6 +27,8 @@ from .uploads import SCHEME, Uploads
 if TYPE_CHECKING:  # the settings module reads this package's settings section as it loads
     from ...settings import Settings
 
+MAX_KEY_LENGTH = 256  # real keys are 32 hex characters; any longer one is refused, and says so
+
 ROUTES = [
     Endpoint("POST", "/new_job", "new_job"),
     Endpoint("GET", "/job_status", "job_status"),
@@ -58,6 +60,9 @@ class CoreApi:
         key = data.get("api_key")
         if key is None or key == "":
             raise Unauthorized("Missing required field: api_key")
+        if isinstance(key, str) and len(key) > MAX_KEY_LENGTH:
+            # A key that long could never be sent again in a job_status URL: refused before it owns a job.
+            raise Unauthorized(f"Invalid API key: longer than {MAX_KEY_LENGTH} characters")
         if not isinstance(key, str) or (self.api_keys is not None and key not in self.api_keys):
             raise Unauthorized("Invalid API key")
         return key
