@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .access_log import AccessLog
 from .admin import build_admin
 from .engine import Engine
 from .engine.faults import RAW_SEND
@@ -24,7 +25,6 @@ from .settings import Settings
 from .shipped import shipped
 
 log = logging.getLogger("emulator")
-access = logging.getLogger("emulator.access")
 ADMIN = "/_emulator/"
 
 
@@ -34,10 +34,12 @@ class Recorder:
     pieces; the journal decodes them when it is read."""
 
     def __init__(
-        self, app: ASGIApp, journal: Journal, *, notes_status: bool = False, service: str | None = None
+        self, app: ASGIApp, journal: Journal, access: AccessLog, *, notes_status: bool = False,
+        service: str | None = None,
     ) -> None:
         self.app = app
         self.journal = journal
+        self.access = access
         self.now = journal.clock.now
         self.notes_status = notes_status  # the app reports its status with note_status(): send stays unwrapped
         self.service = service  # known when the recorder wraps one service's app; else found by path
@@ -48,7 +50,7 @@ class Recorder:
             return
         journal = self.journal
         journaled = journal.enabled and not scope["path"].startswith(ADMIN)
-        log = access.isEnabledFor(logging.INFO)
+        log = self.access.enabled
         if not journaled and not log:
             await self.app(scope, receive, send)
             return
@@ -88,7 +90,7 @@ class Recorder:
             if journaled:
                 journal.finish(record, scope, elapsed)
             if log:
-                access.info("%s %s %d %.1fms", scope["method"], scope["path"], record.status, elapsed * 1000)
+                self.access.write(scope["method"], scope["path"], record.status, elapsed)
 
 
 BUILTIN_SCENARIOS = shipped("scenarios")
@@ -230,18 +232,20 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
             yield
         finally:
             await engine.stop()
+            access.flush()
 
     app = EmulatorApp(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
-    app.add_middleware(Recorder, journal=engine.journal)
+    access = AccessLog()
+    app.add_middleware(Recorder, journal=engine.journal, access=access)
     app.dispatch = Dispatch()
     app.ports, app.port_of = {}, {}
     for service in services:
         own = Dispatch()
         for mount in service.mounts:
-            recorded = Recorder(mount.app, engine.journal, notes_status=True, service=service.name)
+            recorded = Recorder(mount.app, engine.journal, access, notes_status=True, service=service.name)
             app.dispatch.add(mount, recorded)
             own.add(mount, recorded)
-        pages = Recorder(port_pages(service), engine.journal, notes_status=True, service=service.name)
+        pages = Recorder(port_pages(service), engine.journal, access, notes_status=True, service=service.name)
         app.ports[service.name] = ServicePort(service, own, pages)
     app.state.engine = engine
     app.state.services = services

@@ -250,16 +250,6 @@ async def test_a_huge_body_keeps_its_start(client: httpx.AsyncClient) -> None:
     assert (await count(client, body={"media.video.url": URL}))["count"] == 0  # only the start was kept
 
 
-async def test_one_access_log_line_per_request(client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level("INFO", logger="emulator.access"):
-        await client.get("/core/1.0/job_status", params={"api_key": "k", "job_id": "x"})
-        await client.get("/_emulator/health")
-    lines = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
-    assert len(lines) == 2
-    assert lines[0].startswith("GET /core/1.0/job_status 404 ") and lines[0].endswith("ms")
-    assert lines[1].startswith("GET /_emulator/health 200 ")
-
-
 async def test_a_huge_first_chunk(client: httpx.AsyncClient) -> None:
     await client.post("/core/1.0/new_job", content=b"x" * 100_000)  # one chunk over the capture limit
     await client.post("/core/1.0/new_job", content=b"{}")
