@@ -38,6 +38,9 @@ JOB_UPSERT = (
 )
 
 
+META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
+
+
 class SqliteStore(MemoryStore):
     recent_size = 2_000  # ended jobs kept in memory
 
@@ -52,6 +55,7 @@ class SqliteStore(MemoryStore):
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._writing = False  # a group is being written
+        self._meta_dirty: set[str] = set()  # note_meta keys to write with the next group
 
     @property
     def uploads_dir(self) -> Path:
@@ -89,6 +93,7 @@ class SqliteStore(MemoryStore):
     async def reset(self) -> None:
         await super().reset()
         self.active.clear()
+        self._meta_dirty.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
 
@@ -120,6 +125,10 @@ class SqliteStore(MemoryStore):
             self._queue, self._waiters = [], []
             if not batch:
                 continue
+            if self._meta_dirty:
+                batch += [(META_UPSERT, (key, json.dumps(self.meta[key])))
+                          for key in sorted(self._meta_dirty) if key in self.meta]
+                self._meta_dirty.clear()
             self._writing = True
             try:
                 for sql, rows in _runs(batch):
@@ -232,11 +241,13 @@ class SqliteStore(MemoryStore):
 
     async def set_meta(self, key: str, value: Any) -> None:
         await super().set_meta(key, value)
-        await self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        await self._write(META_UPSERT, (key, json.dumps(value)))
 
     def note_meta(self, key: str, value: Any) -> None:
+        """Written once at the end of the next group, whatever the times it changed meanwhile (id counters
+        change with every new job: a row each time cut the group's job rows into one database trip each)."""
         super().note_meta(key, value)
-        self._queue.append(("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value))))
+        self._meta_dirty.add(key)
 
     # --- chunks on disk: a file per chunk, written off the event loop
     def _chunk_path(self, key: str, index: int) -> Path:
