@@ -47,7 +47,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
             "state_since": iso(job.step_started),
             "created": iso(job.created),
             "scenario": job.scenario,
-            "history": [{"state": h["state"], "at": iso(h["at"])} for h in job.history],
+            "history": [{"state": state, "at": iso(at)} for state, at in job.history],
             "next": nxt,
             "status": status,
             "webhooks": hooks.get(job.id, []) if hooks is not None else await webhooks.of_job(engine, job.id),

@@ -98,8 +98,9 @@ class Jobs:
             job.timeline = lifecycle.timeline(job)
         self._enter(job, 0, now)
         self.store.note_meta("job_seq", self.seq)
+        entered = len(job.history)
         await self.store.put_job(job)
-        if job.step == 0:
+        if len(job.history) == entered:
             # While its commit was awaited, a timer may have moved the job on (a zero-length first step), and
             # that move ran its own side effects: entering the first step again would repeat them.
             await lifecycle.on_enter(job, None)
@@ -145,6 +146,7 @@ class Jobs:
             await self._move(job, job.step + 1, due, wait=False)
         else:
             job.next_due = None
+            job.settle()
             await self.store.put_job(job, wait=False)
 
     async def _move(self, job: Job, index: int, at: float, *, wait: bool = True) -> None:
@@ -158,9 +160,11 @@ class Jobs:
         job.step, job.step_started = index, at
         seconds = job.timeline[index].seconds
         job.next_due = None if seconds is None else at + seconds
-        job.history.append({"state": job.state, "at": at})
+        job.history.append((job.state, at))
         if job.next_due is not None:
             self.scheduler.add(job.next_due, "job", job.id)
+        else:
+            job.settle()
 
 
 def _apply_media(media: dict[str, Any], spec: Any) -> None:

@@ -12,6 +12,8 @@ class Step:
 
     seconds=None means the job stays here until something moves it (a terminal state, or a hold).
     progress=(start, end) is interpolated over the step (Clipzy's progress_percent, the Gateway's progress).
+    A step and its fields are never changed once made (jobs of one scenario share its fields dicts, and
+    ended jobs share their end step): a job moves by replacing steps.
     """
 
     state: str
@@ -52,7 +54,7 @@ class Job:
     options: dict[str, Any] | None = None
     # The service's own facts, read through its typed view (services.facts.JobFacts); never engine keys.
     facts: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[tuple[str, float]] = field(default_factory=list)  # (state, virtual time entered)
     # What a service derived from the job's current step (e.g. its encoded status body); never stored, and
     # emptied whenever the job moves, so a poll of an unchanged job costs a lookup.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -71,6 +73,13 @@ class Job:
 
     def fields(self) -> dict[str, Any]:
         return self.current.fields
+
+    def settle(self) -> None:
+        """At an end (the last step, no timer): keep only that step, shared with every job that ended the same
+        way; an ended job is most of what a store holds, and its earlier steps are only history now."""
+        if self.next_due is None and self.step == len(self.timeline) - 1 and len(self.timeline) > 1:
+            self.timeline = [_shared(self.timeline[-1])]
+            self.step = 0
 
     def progress(self, now: float) -> float | None:
         step = self.current
@@ -92,6 +101,7 @@ class Job:
     def from_dict(cls, data: dict[str, Any]) -> Job:
         data = dict(data)
         data["timeline"] = [Step.from_dict(s) for s in data["timeline"]]
+        data["history"] = [(h["state"], h["at"]) if isinstance(h, dict) else (h[0], h[1]) for h in data["history"]]
         if "data" in data:  # written before engine and service facts were split: one dict held both
             mixed = dict(data.pop("data") or {})
             data.update(scenario=mixed.pop("scenario", None), media=mixed.pop("media", {}),
@@ -105,6 +115,22 @@ class Job:
 
 
 _JOB_FIELDS = tuple(f.name for f in fields(Job) if f.name != "memo")
+_FINAL_STEPS: dict[tuple[Any, ...], Step] = {}
+
+
+def _shared(step: Step) -> Step:
+    """One Step object per distinct end step (never changed once made: steps are only replaced)."""
+    try:
+        key = (step.state, step.seconds, tuple(step.fields.items()), step.progress)
+        hash(key)
+    except TypeError:  # a field holding a list or dict: not shared
+        return step
+    shared = _FINAL_STEPS.get(key)
+    if shared is None:
+        if len(_FINAL_STEPS) >= 4096:  # distinct end steps (error details...) are few; bound them anyway
+            _FINAL_STEPS.clear()
+        shared = _FINAL_STEPS[key] = step
+    return shared
 
 
 @dataclass

@@ -21,7 +21,7 @@ def resolve_timeline(scenario: Scenario, spec: LifecycleSpec, media_seconds: flo
         plan = scenario._plans[spec.key] = _plan(scenario.timeline or [], spec)
     afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
     steps = [
-        Step(state, afters[n + 1] if n + 1 < len(plan) else None, dict(fields), progress)
+        Step(state, afters[n + 1] if n + 1 < len(plan) else None, fields, progress)  # fields shared: read-only
         for n, (_, state, fields, progress) in enumerate(plan)
     ]
     if steps and afters[0]:
