@@ -10,7 +10,6 @@ from typing import Any
 from .results.probe import probe
 from .results.sources import readable
 
-DEFAULTS = {"x_pixels": 1920, "y_pixels": 1080, "video_codec": "h264", "audio_codec": "aac", "n_audio_channels": 2}
 
 
 def derived_duration(url: str, seed: int | None) -> float:
@@ -21,9 +20,11 @@ def derived_duration(url: str, seed: int | None) -> float:
 
 
 def derived_facts(url: str, seed: int | None) -> dict[str, Any]:
+    """Duration and frame rate; results fill in the rest (results/core.py MEDIA_DEFAULTS), so a stored job holds
+    only what was derived or probed."""
     digest = hashlib.sha256(f"{seed}:fps:{url}".encode()).digest()
     fps = (23.976, 24.0, 25.0, 29.97, 30.0)[digest[0] % 5]
-    return {"duration_s": derived_duration(url, seed), "fps": fps, **DEFAULTS}
+    return {"duration_s": derived_duration(url, seed), "fps": fps}
 
 
 async def media_facts(url: str, seed: int | None) -> dict[str, Any]:

@@ -51,15 +51,21 @@ def _codec(name: str | None, bps: int) -> dict[str, Any]:
     return {"name_long": CODECS.get(short, short), "name_short": short, "bps": bps}
 
 
+# A job's media where its facts are silent (nothing probed, no scenario media block).
+MEDIA_DEFAULTS = {"x_pixels": 1920, "y_pixels": 1080, "video_codec": "h264", "audio_codec": "aac",
+                  "n_audio_channels": 2}
+
+
 def media_info(request: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
-    x, y, fps = facts.get("x_pixels", 1920), facts.get("y_pixels", 1080), float(facts["fps"])
+    facts = {**MEDIA_DEFAULTS, **facts}
+    x, y, fps = facts["x_pixels"], facts["y_pixels"], float(facts["fps"])
     media = request.get("media") or {}
     return {
         "technical": {
             "duration_s": float(facts["duration_s"]), "fps": fps, "resolution": {"x_pixels": x, "y_pixels": y},
-            "video_codec": _codec(facts.get("video_codec"), int(x * y * fps * 0.07)),
-            "audio_codec": _codec(facts.get("audio_codec", "aac"), 128000),
-            "n_audio_channels": facts.get("n_audio_channels", 2),
+            "video_codec": _codec(facts["video_codec"], int(x * y * fps * 0.07)),
+            "audio_codec": _codec(facts["audio_codec"], 128000),
+            "n_audio_channels": facts["n_audio_channels"],
         },
         "from_customer": {"title": media.get("title"), "description": media.get("description")},
     }
