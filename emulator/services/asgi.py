@@ -67,13 +67,12 @@ class ServiceApp:
     def _endpoint(self, scope: Scope) -> Endpoint:
         path = _route_path(scope)
         method = scope["method"]
-        allowed: set[str] = set()
         by_method = self.static.get(path)
         if by_method is not None:
             route = by_method.get(method)  # Starlette adds HEAD to GET routes
             if route is not None:
                 return route.endpoint
-            allowed.update(by_method)
+        allowed: set[str] = set(by_method or ())
         for route in self.templated:
             match, child = route.matches(scope)
             if match is Match.FULL:
