@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine.faults import Fault, mark_reset, send_with_fault, transport_fault
 from ..engine.journal import note_status
@@ -28,9 +28,15 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class ServiceApp:
-    def __init__(self, routes: list[Route], envelope: Envelope) -> None:
+    """`wrap`: ASGI middleware around the service's routing (e.g. Starlette's CORSMiddleware), inside the
+    journal and the recorder, so preflights are journaled and faults still apply."""
+
+    def __init__(
+        self, routes: list[Route], envelope: Envelope, *, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+    ) -> None:
         self.routes = routes
         self.envelope = envelope
+        self._wrapped: ASGIApp | None = wrap(self._serve) if wrap is not None else None
         # Static paths are found by a dict lookup; templated ones by Starlette's matching, in table order.
         self.static: dict[str, dict[str, Route]] = {}
         self.templated: list[Route] = []
@@ -49,6 +55,18 @@ class ServiceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if self._wrapped is None:
+            await self._serve(scope, receive, send)
+            return
+
+        async def noting(message: Message) -> None:  # the middleware may answer by itself (a CORS preflight)
+            if message["type"] == "http.response.start":
+                note_status(scope, message["status"])
+            await send(message)
+
+        await self._wrapped(scope, receive, noting)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await self._endpoint(scope)(Request(scope, receive))
         except ClientDisconnect:

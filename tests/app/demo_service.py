@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from emulator.engine import Engine, Job, Step
 from emulator.engine.ids import prefixed
@@ -104,6 +106,10 @@ class DemoApi:
         return JSONBody({"service": "demo", "resets": len(self.resets)})
 
 
+def cors(app: ASGIApp) -> ASGIApp:
+    return CORSMiddleware(app, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+
+
 def build(engine: Engine, settings: Any) -> Service:
     for kind, prefix in (("alpha", None), ("beta", "b_")):
         engine.jobs.register(DemoLifecycle(kind, prefix))
@@ -115,7 +121,7 @@ def build(engine: Engine, settings: Any) -> Service:
 
     return Service(
         name="demo", description="Demo API",
-        mounts=[Mount("/demo/v1", ServiceApp(bind(ROUTES, api), Envelope()), "demo"),
+        mounts=[Mount("/demo/v1", ServiceApp(bind(ROUTES, api), Envelope(), wrap=cors), "demo"),
                 Mount("", ServiceApp(bind(ROOT_ROUTES, api), Envelope()), "demo-root")],
         reset=reset,
     )

@@ -105,6 +105,16 @@ async def test_root_level_mount_its_document_and_journal(demo: httpx.AsyncClient
     assert [e["path"] for e in r.json()["requests"]] == ["/.well-known/demo.json"]
 
 
+async def test_middleware_around_a_service_cors(demo: httpx.AsyncClient) -> None:
+    r = await demo.options("/demo/v1/things/alpha", headers={"Origin": "http://app.example",
+                                                             "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    r = await demo.post("/demo/v1/things/alpha", json={}, headers={"Origin": "http://app.example"})
+    assert r.status_code == 202 and r.headers["access-control-allow-origin"] == "*"
+    journal = (await demo.get("/_emulator/requests", params={"service": "demo"})).json()["requests"]
+    assert [(e["method"], e["status"]) for e in journal] == [("OPTIONS", 200), ("POST", 202)]
+
+
 async def test_reset_calls_the_service_hook(demo: httpx.AsyncClient) -> None:
     assert (await demo.get("/.well-known/demo.json")).json()["resets"] == 0
     assert (await demo.post("/_emulator/reset")).status_code == 200

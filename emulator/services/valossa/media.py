@@ -11,7 +11,6 @@ from .results.probe import probe
 from .results.sources import readable
 
 
-
 def derived_duration(url: str, seed: int | None) -> float:
     """30 s to 20 min, the same for the same URL and seed, with millisecond precision like a real probe."""
     digest = hashlib.sha256(f"{seed}:{url}".encode()).digest()
