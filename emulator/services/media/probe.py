@@ -16,11 +16,19 @@ CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
 MAX_MOOV = 64 * 1024 * 1024  # a moov box larger than this is not read (hours of media with many tracks)
 
 # Facts (all optional): duration_s, fps, x_pixels, y_pixels, video_codec, audio_codec, n_audio_channels.
+ESSENTIAL = ("duration_s", "fps", "x_pixels", "y_pixels")
 
 
 def probe_file(path: str | Path) -> dict[str, Any] | None:
     """Facts of the media file at path (blocking; call it in a thread), or None when nothing could be read."""
-    return ffprobe(str(path)) or file_facts(path)
+    facts = ffprobe(str(path)) or {}
+    if not complete(facts):  # e.g. ffprobe not installed, or a header without sample data (no frame size)
+        facts = {**(file_facts(path) or {}), **facts}
+    return facts or None
+
+
+def complete(facts: dict[str, Any]) -> bool:
+    return all(key in facts for key in ESSENTIAL)
 
 
 def ffprobe(target: str) -> dict[str, Any] | None:
@@ -45,7 +53,7 @@ def ffprobe(target: str) -> dict[str, Any] | None:
             facts["video_codec"] = stream.get("codec_name")
         elif stream.get("codec_type") == "audio" and "audio_codec" not in facts:
             facts["audio_codec"], facts["n_audio_channels"] = stream.get("codec_name"), stream.get("channels")
-    return {k: v for k, v in facts.items() if v is not None} or None
+    return {k: v for k, v in facts.items() if v} or None  # a width of 0 is no fact
 
 
 def file_facts(path: str | Path) -> dict[str, Any] | None:

@@ -7,10 +7,23 @@ import asyncio
 import hashlib
 from typing import Any
 
-from .results.probe import probe
-from .results.sources import readable
+from ..media.probe import complete, ffprobe, mp4_facts
+from .results.sources import SourceError, local_path, read, readable
 
+MAX_DOWNLOAD = 512 * 1024 * 1024  # loopback media is read whole to find its moov box, which may be at the end
 DEFAULTS = {"x_pixels": 1920, "y_pixels": 1080, "video_codec": "h264", "audio_codec": "aac", "n_audio_channels": 2}
+
+
+def probe(url: str) -> dict[str, Any] | None:
+    """Facts of the media at a file:// or loopback URL (blocking), or None when nothing could be read."""
+    path = local_path(url)
+    facts = ffprobe(str(path) if path is not None else url) or {}
+    if not complete(facts):  # no ffprobe, or it could not tell everything: the MP4 header may
+        try:
+            facts = {**(mp4_facts(read(url, MAX_DOWNLOAD)) or {}), **facts}
+        except SourceError:
+            pass
+    return facts or None
 
 
 def derived_duration(url: str, seed: int | None) -> float:
