@@ -117,6 +117,19 @@ def fields(stage: str | None = None, code: str | None = None, message: str | Non
     return {"current_stage": stage, "error_code": code, "error_message": message}
 
 
+# For the lifecycle's LifecycleSpec: the side fields scenario files may set (None: any value), and a state's
+# side fields when a scenario entry does not say them.
+FIELDS: dict[str, tuple[Any, ...] | None] = {"current_stage": (None, *STAGES), "error_code": None,
+                                              "error_message": None}
+FAILURE_CODE, FAILURE_MESSAGE = "PROCESSING_FAILED", "Processing failed"
+
+
+def state_defaults(state: str) -> dict[str, Any]:
+    if state == "failed":
+        return fields(None, FAILURE_CODE, FAILURE_MESSAGE)
+    return fields()
+
+
 def timeline(duration_s: float, *, has_template: bool, cpu_only: bool = False,
              template_duration_s: float | None = None, queue_s: float = QUEUE_SECONDS,
              timeout_s: float | None = PROCESSING_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
@@ -144,7 +157,7 @@ def with_timeout(steps: list[dict[str, Any]], timeout_s: float) -> list[dict[str
             continue
         left = max(timeout_s - spent, 0.0)
         start, end = step["progress"]
-        reached = start + (end - start) * (left / seconds if seconds else 1.0)
+        reached = round(start + (end - start) * (left / seconds if seconds else 1.0), 3)
         cut = dict(step, seconds=round(left, 3), progress=(start, reached))
         message = f"Job exceeded the processing timeout of {timeout_s:g} seconds"
         return [*steps[:i], cut, failed(TIMEOUT_CODE, message, reached)]
