@@ -79,6 +79,20 @@ def test_deterministic_and_validated() -> None:
         mp4_bytes(1, fps=0)
 
 
+@pytest.mark.parametrize(("fps", "timescale", "delta"), [
+    (30.0, 90000, 3000), (25.0, 90000, 3600), (29.97, 90000, 3003), (23.976, 24000, 1001), (59.94, 60000, 1001),
+    (12.5, 90000, 7200), (7.0, 1001, 143),
+])
+def test_frame_rates(fps: float, timescale: int, delta: int) -> None:
+    data = mp4_bytes(10, fps)
+    mdhd = find(data, [b"moov", b"trak", b"mdia", b"mdhd"])
+    stts = find(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
+    assert mdhd and stts
+    scale, media = _times(data, mdhd[0])
+    assert scale == timescale and _u32(data, stts[0] + 12) == delta
+    assert media == round(10 * scale)
+
+
 def test_very_long_files_lower_the_frame_rate() -> None:
     data = mp4_bytes(10 * 3600, 30)
     mdhd = find(data, [b"moov", b"trak", b"mdia", b"mdhd"])

@@ -60,7 +60,7 @@ def mp4_bytes(duration_s: float, fps: float = 30.0) -> bytes:
     if not (0 < fps <= MAX_FPS):
         raise ValueError(f"fps must be in (0, {MAX_FPS:g}], got {fps!r}")
     base = _base()
-    rate = Fraction(fps).limit_denominator(1001)
+    rate = _rate(fps)
     timescale, delta = _timescale(rate)
     total = max(1, round(duration_s * timescale))
     frames = max(1, min(round(total / delta), MAX_FRAMES))
@@ -104,6 +104,14 @@ def mp4_bytes(duration_s: float, fps: float = 30.0) -> bytes:
 
     head = len(ftyp) + len(moov(0))  # offsets are fixed-width: the moov's size does not depend on them
     return ftyp + moov(head) + struct.pack(">I4s", 8 + len(payload), b"mdat") + payload
+
+
+def _rate(fps: float) -> Fraction:
+    """The frame rate as a fraction; the NTSC rates a probe rounds (23.976, 29.97, 59.94) are N*1000/1001."""
+    for n in (24, 30, 48, 60, 120):
+        if abs(fps - n * 1000 / 1001) < 0.005:
+            return Fraction(n * 1000, 1001)
+    return Fraction(fps).limit_denominator(1001)
 
 
 def _timescale(rate: Fraction) -> tuple[int, int]:
