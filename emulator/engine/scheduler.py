@@ -10,7 +10,6 @@ import asyncio
 import heapq
 import itertools
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from .clock import Clock
@@ -20,12 +19,12 @@ log = logging.getLogger("emulator.scheduler")
 # together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
 # of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
 BATCH_SLACK = 0.005
-# advance() waits this long (real seconds) for each background timer it fires (a webhook delivery attempt), and
-# this long in all per advance: a local receiver answers within it, so its callback and any retries play out in
-# order before advance answers; a receiver that hangs does not hold the answer for the attempt's timeout (its
-# attempt goes on, and its outcome and retry are recorded when it ends).
-ADVANCE_WAIT = 0.5
-ADVANCE_WAIT_TOTAL = 2.0
+# advance() waits up to ADVANCE_WAIT (real seconds) for each background timer it fires (a webhook delivery
+# attempt): a local receiver answers within it, so its callback and any retries play out in order before advance
+# answers. Waits that ran out (a receiver that hangs) may take ADVANCE_WAIT_TOTAL in all per advance; such an
+# attempt goes on in the background, and its outcome and retry are recorded when it ends.
+ADVANCE_WAIT = 2.0
+ADVANCE_WAIT_TOTAL = 5.0
 Handler = Callable[[str, float], Awaitable[None]]
 
 
@@ -63,7 +62,7 @@ class Scheduler:
         """Fire every timer due at or before `until`, in due order; returns how many fired. inline=True
         (advance, admin actions): wait a little for background timers, see ADVANCE_WAIT."""
         fired = 0
-        deadline = time.monotonic() + ADVANCE_WAIT_TOTAL
+        budget = ADVANCE_WAIT_TOTAL  # for waits that run out; attempts that finish in time cost nothing
         async with self._lock:
             while self._heap and self._heap[0][0] <= until:
                 due, _, kind, key = heapq.heappop(self._heap)
@@ -76,10 +75,11 @@ class Scheduler:
                 task = asyncio.create_task(self._guard(handler, key, due))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-                if inline:
-                    wait = min(ADVANCE_WAIT, deadline - time.monotonic())
-                    if wait > 0:
-                        await asyncio.wait({task}, timeout=wait)
+                if inline and budget > 0:
+                    wait = min(ADVANCE_WAIT, budget)
+                    done, _ = await asyncio.wait({task}, timeout=wait)
+                    if not done:
+                        budget -= wait
         return fired
 
     async def advance(self, seconds: float) -> int:

@@ -7,8 +7,22 @@ import asyncio
 import hashlib
 from typing import Any
 
-from .results.probe import probe
-from .results.sources import readable
+from ..media.probe import complete, ffprobe, mp4_facts
+from .results.sources import SourceError, local_path, read, readable
+
+MAX_DOWNLOAD = 512 * 1024 * 1024  # loopback media is read whole to find its moov box, which may be at the end
+
+
+def probe(url: str) -> dict[str, Any] | None:
+    """Facts of the media at a file:// or loopback URL (blocking), or None when nothing could be read."""
+    path = local_path(url)
+    facts = ffprobe(str(path) if path is not None else url) or {}
+    if not complete(facts):  # no ffprobe, or it could not tell everything: the MP4 header may
+        try:
+            facts = {**(mp4_facts(read(url, MAX_DOWNLOAD)) or {}), **facts}
+        except SourceError:
+            pass
+    return facts or None
 
 
 def derived_duration(url: str, seed: int | None) -> float:
@@ -30,5 +44,6 @@ async def media_facts(url: str, seed: int | None) -> dict[str, Any]:
     """Probed from the file when the URL is readable, else derived (the engine applies a scenario's media)."""
     facts = derived_facts(url, seed)
     if readable(url):
-        facts.update(await asyncio.to_thread(probe, url) or {})
+        probed = await asyncio.to_thread(probe, url)
+        facts.update(probed or {})
     return facts

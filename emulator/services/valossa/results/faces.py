@@ -63,7 +63,8 @@ def add_face_groups(ctx: Ctx) -> None:
                 break
             start, end = ss2, min(se, se2)
             if d2 != d and end - start >= 0.5:
-                pairs.setdefault(tuple(sorted((d, d2), key=int)), []).append((start, end))  # type: ignore[arg-type]
+                low, high = sorted((d, d2), key=int)
+                pairs.setdefault((low, high), []).append((start, end))
     ranked = sorted(pairs.items(), key=lambda p: -sum(e - s for s, e in p[1]))[:40]
     for ids, overlaps in ranked:
         occs = [doc.occ(s, e) for s, e in _merged(overlaps)]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 
 class SourceError(Exception):
     """A local source that should be readable but is not; the message names the problem."""
 
 
-def _split(url: str):  # type: ignore[no-untyped-def]
+def _split(url: str) -> SplitResult | None:
     try:
         return urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host: not a URL this machine can read

@@ -78,7 +78,8 @@ def generate(ctx: Ctx) -> list[Segment]:
     rng = ctx.rng("speech")
     pools = _Pools(ctx, rng)
     n_speakers = 1 + min(4, int(ctx.doc.duration // 120))
-    speaker, t, segments = 1, rng.uniform(0.5, 3.0), []
+    speaker, t = 1, rng.uniform(0.5, 3.0)
+    segments: list[Segment] = []
     while True:
         seg = Segment(ss=round(t, 3), se=0.0, text="", speaker=str(speaker))
         texts, sentiments = [], []
@@ -119,7 +120,8 @@ def from_cues(cues: list[tuple[float, float, str]], duration: float) -> list[Seg
         seg = Segment(ss=ss, se=se, text=text)
         tokens = TOKEN.findall(text)
         step = (se - ss) / max(1, sum(1 for w in tokens if w[0].isalnum()))
-        t, run, sentence_start = ss, [], True
+        t, sentence_start = ss, True
+        run: list[tuple[str, float, float, float]] = []
         for token in tokens:
             if not token[0].isalnum():
                 _flush(seg, run)

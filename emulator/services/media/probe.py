@@ -1,35 +1,41 @@
-"""Duration, frame rate and resolution of a real media file on this machine: ffprobe when installed, else the
-MP4/QuickTime header (moov: mvhd, tkhd, mdhd, stts), which needs no tool."""
+"""Duration, frame rate, resolution and codecs of real media on this machine: ffprobe when installed, else the
+MP4/QuickTime header (moov: mvhd, tkhd, mdhd, stts, stsd), which needs no tool. Knows no URL scheme: a service
+resolves its own references to a path (or a loopback URL ffprobe can open) and to bytes."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from .sources import SourceError, local_path, read
-
-MAX_DOWNLOAD = 512 * 1024 * 1024  # loopback media is read whole to find its moov box, which may be at the end
 CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
+MAX_MOOV = 64 * 1024 * 1024  # a moov box larger than this is not read (hours of media with many tracks)
+
+# Facts (all optional): duration_s, fps, x_pixels, y_pixels, video_codec, audio_codec, n_audio_channels.
+ESSENTIAL = ("duration_s", "fps", "x_pixels", "y_pixels")
 
 
-def probe(url: str) -> dict[str, Any] | None:
-    """Facts found (duration_s, fps, x_pixels, y_pixels, codec names), or None when nothing could be read."""
-    path = local_path(url)
-    target = str(path) if path is not None else url
-    if shutil.which("ffprobe"):
-        facts = _ffprobe(target)
-        if facts:
-            return facts
-    try:
-        return mp4_facts(read(url, MAX_DOWNLOAD))
-    except SourceError:
+def probe_file(path: str | Path) -> dict[str, Any] | None:
+    """Facts of the media file at path (blocking; call it in a thread), or None when nothing could be read."""
+    facts = ffprobe(str(path)) or {}
+    if not complete(facts):  # e.g. ffprobe not installed, or a header without sample data (no frame size)
+        facts = {**(file_facts(path) or {}), **facts}
+    return facts or None
+
+
+def complete(facts: dict[str, Any]) -> bool:
+    return all(key in facts for key in ESSENTIAL)
+
+
+def ffprobe(target: str) -> dict[str, Any] | None:
+    """Facts ffprobe reads from a path or a URL it can open; None when ffprobe is not installed or fails."""
+    if not shutil.which("ffprobe"):
         return None
-
-
-def _ffprobe(target: str) -> dict[str, Any] | None:
     cmd = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", target]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=15, check=True).stdout
@@ -48,10 +54,39 @@ def _ffprobe(target: str) -> dict[str, Any] | None:
             facts["video_codec"] = stream.get("codec_name")
         elif stream.get("codec_type") == "audio" and "audio_codec" not in facts:
             facts["audio_codec"], facts["n_audio_channels"] = stream.get("codec_name"), stream.get("channels")
-    return {k: v for k, v in facts.items() if v is not None} or None
+    return {k: v for k, v in facts.items() if v} or None  # a width of 0 is no fact
 
 
-def _boxes(data: bytes, start: int, end: int):  # type: ignore[no-untyped-def]
+def file_facts(path: str | Path) -> dict[str, Any] | None:
+    """The MP4/QuickTime header of a file, found by walking its top-level boxes: only the moov box is read,
+    wherever it is (faststart files have it first, others at the end)."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            start = 0
+            while start + 8 <= size:
+                f.seek(start)
+                head = f.read(16)
+                box_size, kind = struct.unpack(">I4s", head[:8])
+                header = 8
+                if box_size == 1 and len(head) == 16:
+                    box_size, header = struct.unpack(">Q", head[8:16])[0], 16
+                elif box_size == 0:
+                    box_size = size - start
+                if box_size < header:
+                    return None
+                if kind == b"moov":
+                    if box_size > MAX_MOOV:
+                        return None
+                    f.seek(start)
+                    return mp4_facts(f.read(box_size))
+                start += box_size
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     while start + 8 <= end:
         size, kind = struct.unpack(">I4s", data[start : start + 8])
         header = 8
