@@ -29,13 +29,9 @@ def mask_text(text: str, form: bool = False) -> str:
     return text
 
 
-def mask_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: MASK if isinstance(k, str) and k.lower() in SECRET_FIELDS and v is not None else mask_json(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_json(v) for v in value]
-    return value
+def masked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook: each object masked as it is decoded (no walk over the value after)."""
+    return {k: MASK if v is not None and k.lower() in SECRET_FIELDS else v for k, v in pairs}
 
 
 def query_dict(raw: bytes) -> dict[str, str | list[str]]:

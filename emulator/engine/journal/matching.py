@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..paths import MISSING, dig
+from .bodies import DEEP, MAX_DEPTH
 
 if TYPE_CHECKING:
     from .ring import Journal, Record
@@ -22,27 +23,57 @@ GLOB = re.compile(r"[*?\[]")
 def show(value: Any) -> str:
     if value is MISSING:
         return "nothing"
-    return repr(value) if isinstance(value, str) else json.dumps(value)
+    return repr(value) if isinstance(value, str) else dumps(value)
+
+
+def dumps(value: Any) -> str:
+    """JSON text of a value, unless it nests deeper than a parsed body may (an expected value can)."""
+    if deeper(value, MAX_DEPTH):
+        return f"a value nested more than {MAX_DEPTH} levels deep"
+    return json.dumps(value)
+
+
+def deeper(value: Any, limit: int) -> bool:
+    """Whether lists and dicts nest more than `limit` deep in value."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth == limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def same(expected: Any, actual: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return type(expected) is type(actual) and expected == actual
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return expected == actual
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        return expected.keys() == actual.keys() and all(same(v, actual[k]) for k, v in expected.items())
-    if isinstance(expected, list) and isinstance(actual, list):
-        return len(expected) == len(actual) and all(same(a, b) for a, b in zip(expected, actual, strict=True))
-    return type(expected) is type(actual) and expected == actual
+    """JSON equality: 1 == 1.0, but true is not 1. A loop, not a recursion: any nesting is safe."""
+    pairs = [(expected, actual)]
+    while pairs:
+        want, got = pairs.pop()
+        if isinstance(want, bool) or isinstance(got, bool):
+            if type(want) is not type(got) or want != got:
+                return False
+        elif isinstance(want, int | float) and isinstance(got, int | float):
+            if want != got:
+                return False
+        elif isinstance(want, dict) and isinstance(got, dict):
+            if want.keys() != got.keys():
+                return False
+            pairs.extend((v, got[k]) for k, v in want.items())
+        elif isinstance(want, list) and isinstance(got, list):
+            if len(want) != len(got):
+                return False
+            pairs.extend(zip(want, got, strict=True))
+        elif type(want) is not type(got) or want != got:
+            return False
+    return True
 
 
 def as_text(value: Any) -> str:
     """A JSON scalar as a query or form field would carry it."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) else dumps(value)
 
 
 class Matcher:
@@ -100,9 +131,11 @@ class Matcher:
     def _body(self, kind: str | None, value: Any) -> Iterator[tuple[str, int]]:
         if not self.body:
             return
-        if kind is None:
+        if kind is None or kind == DEEP:
             # Weighs more than each expected field missing from a body: likely another endpoint altogether.
-            yield "body: expected a JSON or form body, got none that could be read", self.ABSENT * len(self.body) + 1
+            got = f"JSON nested more than {MAX_DEPTH} levels deep (shown as text, not matched)" if kind == DEEP \
+                else "none that could be read"
+            yield f"body: expected a JSON or form body, got {got}", self.ABSENT * len(self.body) + 1
             return
         for dotted, expected in self.body.items():
             if kind == "json":
