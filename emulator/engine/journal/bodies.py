@@ -77,11 +77,13 @@ class Facts:
                 self.kind = "multipart"
                 self._body = ("multipart", summary.fields())
             return
+        form = ctype.startswith("application/x-www-form-urlencoded")
+        if form:
+            self.kind = "form"  # its text is masked as a form even if only its start was kept
         if record.spill == "cut":
             return  # only a prefix was kept: nothing to match on
         raw = b"".join(record.chunks)
-        if ctype.startswith("application/x-www-form-urlencoded"):
-            self.kind = "form"
+        if form:
             self._body = ("form", query_dict(raw))
         elif raw.lstrip()[:1] in (b"{", b"["):
             self._json = raw
