@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.routing import Route
 
 from ..engine import Engine
 from ..services import Service
-from .errors import AdminError
+from .errors import AdminError, load_json
 
 ADMIN_SPEC = Path(__file__).with_name("openapi.json")  # this API's own document, served as admin.json
 
@@ -38,7 +37,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
 
     async def advance(request: Request) -> Response:
         try:
-            data = json.loads(await request.body())
+            data = load_json(await request.body())
         except ValueError:
             raise AdminError(400, "body must be JSON like {\"seconds\": 60}") from None
         seconds = data.get("seconds") if isinstance(data, dict) else None

@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..services.requests import too_deep
+
 
 class AdminError(Exception):
     def __init__(self, status: int, detail: str) -> None:
@@ -24,6 +26,20 @@ class ProblemResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
+ADMIN_MAX_DEPTH = 500  # a matcher may expect a value nested deeper than the journal shows (200)
+
+
+def load_json(raw: bytes) -> Any:
+    """json.loads for admin bodies; a body nested deeper than any real one is a ValueError (answered 400 like
+    any bad JSON), never a RecursionError (a 500)."""
+    if too_deep(raw, ADMIN_MAX_DEPTH):
+        raise ValueError("nested too deep")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
 
 
 def integer(query: QueryParams, name: str, minimum: int) -> int | None:

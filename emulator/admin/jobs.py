@@ -4,7 +4,6 @@ the engine's state machine, so each action has the side effects of the natural p
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from starlette.routing import Route
 from ..engine import Engine, Job
 from ..services import Service
 from . import webhooks
-from .errors import AdminError, integer
+from .errors import AdminError, integer, load_json
 
 
 def mask_key(key: str) -> str:
@@ -104,7 +103,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         details = None
         if raw.strip():
             try:
-                data = json.loads(raw)
+                data = load_json(raw)
             except ValueError:
                 raise AdminError(400, 'body must be JSON like {"details": "why it failed"}') from None
             if not isinstance(data, dict):

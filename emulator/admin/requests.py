@@ -3,7 +3,6 @@ counted with a WireMock-like matcher that explains near misses."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +12,7 @@ from starlette.routing import Route
 from ..engine import Engine
 from ..engine.journal import Matcher, parse_since
 from ..services import Service
-from .errors import AdminError, integer
+from .errors import AdminError, integer, load_json
 
 MATCHER_KEYS = ("service", "method", "path", "query", "body", "job_id")
 
@@ -23,7 +22,7 @@ async def json_object(request: Request, example: str) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = load_json(raw)
     except ValueError:
         raise AdminError(400, f"body must be JSON like {example}") from None
     if not isinstance(data, dict):

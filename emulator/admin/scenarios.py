@@ -13,7 +13,7 @@ from starlette.routing import Route
 from ..engine import Engine
 from ..engine.scenarios import Loaded, ScenarioError
 from ..services import Service
-from .errors import AdminError, ProblemResponse, problem
+from .errors import AdminError, ProblemResponse, load_json, problem
 
 
 def view(item: Loaded) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
 
     async def activate(request: Request) -> Response:
         try:
-            data = json.loads(await request.body())
+            data = load_json(await request.body())
         except ValueError:
             raise AdminError(400, 'body must be JSON like {"service": "valossa", "name": "...", "count": 1}') from None
         if not isinstance(data, dict):

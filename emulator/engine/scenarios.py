@@ -4,7 +4,6 @@ scenario a new job runs (forced > X-Emulator-Scenario header > field match > the
 from __future__ import annotations
 
 import fnmatch
-import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .lifecycle_spec import LifecycleSpec, SpecKey
+from .paths import dig
 from .scenario_files import Loaded, ScenarioError, load_files, parse_text
 from .scenario_model import Scenario
 
@@ -31,25 +31,11 @@ def scenario_files(dirs: list[Path]) -> list[Path]:
     return files
 
 
-@functools.cache
-def _parts(dotted: str) -> tuple[str, ...]:
-    return tuple(dotted.split("."))
-
-
-def _field(request: dict[str, Any], dotted: str) -> Any:
-    value: Any = request
-    for part in _parts(dotted):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def matches(scenario: Scenario, request: dict[str, Any]) -> bool:
     if not scenario.match.fields:
         return False
     for dotted, test in scenario.match.fields.items():
-        value = _field(request, dotted)
+        value = dig(request, dotted, None)
         if value is None:
             return False
         value = str(value)

@@ -64,6 +64,10 @@ class Scheduler:
         fired = 0
         budget = ADVANCE_WAIT_TOTAL  # for waits that run out; attempts that finish in time cost nothing
         async with self._lock:
+            if inline and self._tasks:
+                # Attempts the real-time loop started just before (a timer due now, with time frozen): their
+                # outcome, and any retry they schedule, belong to this advance too.
+                budget = await self._wait(set(self._tasks), budget)
             while self._heap and self._heap[0][0] <= until:
                 due, _, kind, key = heapq.heappop(self._heap)
                 self.clock.set(due)
@@ -75,12 +79,18 @@ class Scheduler:
                 task = asyncio.create_task(self._guard(handler, key, due))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-                if inline and budget > 0:
-                    wait = min(ADVANCE_WAIT, budget)
-                    done, _ = await asyncio.wait({task}, timeout=wait)
-                    if not done:
-                        budget -= wait
+                if inline:
+                    budget = await self._wait({task}, budget)
         return fired
+
+    @staticmethod
+    async def _wait(tasks: set[asyncio.Task[None]], budget: float) -> float:
+        """Wait up to ADVANCE_WAIT for background timers; what is left of the budget for waits that run out."""
+        if budget <= 0:
+            return budget
+        wait = min(ADVANCE_WAIT, budget)
+        _, pending = await asyncio.wait(tasks, timeout=wait)
+        return budget - wait if pending else budget
 
     async def advance(self, seconds: float) -> int:
         target = self.clock.now() + seconds

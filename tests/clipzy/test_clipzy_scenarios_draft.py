@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import emulator.services.clipzy as clipzy
-from emulator.engine.model import Step
 from emulator.engine.lifecycle_spec import LifecycleSpec
+from emulator.engine.model import Step
 from emulator.engine.scenario_files import Loaded, parse_text
 from emulator.engine.timelines import resolve_timeline
 from emulator.services.clipzy import stages

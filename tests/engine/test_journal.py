@@ -146,6 +146,13 @@ async def test_masks_form_and_multipart_bodies(client: httpx.AsyncClient) -> Non
     assert multipart["body_truncated"] is False
 
 
+async def test_masks_a_form_body_too_big_to_keep(client: httpx.AsyncClient) -> None:
+    await client.post("/core/1.0/initialize_file_upload", data={"api_key": "very-secret", "pad": "x" * 100_000})
+    [entry] = await entries(client)
+    assert entry["body_truncated"] is True and entry["body"].startswith("api_key=****&pad=xxx")
+    assert "very-secret" not in entry["body"]
+
+
 async def test_body_truncated_at_the_limit(small: httpx.AsyncClient) -> None:
     long_title = "t" * 500
     await new_job(small, title=long_title)
