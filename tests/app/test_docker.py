@@ -50,7 +50,8 @@ def image() -> str:
     except (OSError, subprocess.TimeoutExpired):
         ok = False
     if not ok:
-        pytest.skip("no Docker engine: run ../shared/tools/docker-engine")
+        pytest.skip("no Docker engine (docker info failed): start one with .ci/run (DOCKER_ENGINE_TOOL, or "
+                    "../shared/tools/docker-engine beside the checkout) or run that tool yourself")
     built = docker("build", "--network", "host", "-q", "-t", IMAGE, str(ROOT), timeout=900, check=False)
     assert built.returncode == 0, f"docker build failed:\n{built.stdout}\n{built.stderr}"
     return IMAGE
