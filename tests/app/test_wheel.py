@@ -26,6 +26,7 @@ pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("scenarios", "fixtures")
+BIN = "Scripts" if os.name == "nt" else "bin"  # a venv's scripts folder
 CANNED = "https://media.example.org/canned/charade-first-10-minutes.mp4"  # fixtures/valossa/mapping.yaml
 # Not needed to build the wheel (and caches or earlier builds must not leak into it).
 NOT_COPIED = {".git", ".venv", ".emulator", "build", "dist", "tests", "bench", "docs"}
@@ -92,13 +93,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     run(*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--wheel-dir", dist, src)
     (wheel,) = dist.glob("video_ai_emulator-*.whl")
     run(sys.executable, "-m", "venv", "--without-pip", venv)
-    python = venv / "bin" / "python"
+    python = venv / BIN / "python"
     run(*pip, "--python", python, "install", "--no-deps", "--no-index", wheel)
     purelib = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
     deps = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))  # the suite's, in order
     (purelib / "zz-suite-dependencies.pth").write_text("".join(f"{d}\n" for d in deps))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "EMULATOR_", "VIRTUAL_ENV"))}
-    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{venv / BIN}{os.pathsep}{env.get('PATH', '')}"
     return Installed(venv, python, env, wheel)
 
 
@@ -137,8 +138,9 @@ def test_installed_copy_serves_the_shipped_scenarios_and_fixtures(installed: Ins
 
 
 def test_installed_cli_validates_the_installed_scenario_file(installed: Installed) -> None:
-    cli = installed.venv / "bin" / "video-ai-emulator"
-    assert cli.read_text().splitlines()[0] == f"#!{installed.python}"
+    cli = installed.venv / BIN / "video-ai-emulator"
+    if os.name != "nt":
+        assert cli.read_text().splitlines()[0] == f"#!{installed.python}"  # the fresh venv's, not the suite's
     packaged = installed.run(installed.python, "-c",
                              "import emulator.shipped as s; print(s.shipped('scenarios') / 'valossa.yaml')")
     scenario_file = Path(packaged.stdout.strip())
