@@ -18,6 +18,7 @@ import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ CANNED = "https://media.example.org/canned/charade-first-10-minutes.mp4"  # fixt
 # Not needed to build the wheel (and caches or earlier builds must not leak into it).
 NOT_COPIED = {".git", ".venv", ".emulator", "build", "dist", "tests", "bench", "docs"}
 SKIP = shutil.ignore_patterns("__pycache__", "*.py[co]", "*.egg-info", ".*cache", ".hypothesis", "_shipped")
+LEFT_OUT = (".*", "__pycache__", "*.py[co]", "*~", "*.swp")  # what setup.py does not ship from the folders
 
 # Runs in the fresh venv: where everything comes from, then a job through the shipped scenario and one through
 # the shipped fixtures, served by emulator.testing.Emulator. One JSON document on stdout.
@@ -78,16 +80,21 @@ def run(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[
 
 
 def files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
+    """The files under folder that a build ships, as relative paths."""
+    relative = (p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    return {r.as_posix() for r in relative if not any(fnmatch(part, pat) for part in r.parts for pat in LEFT_OUT)}
+
+
+def not_copied(folder: str, names: list[str]) -> set[str]:
+    skipped = set(SKIP(folder, names))
+    return skipped | (NOT_COPIED & set(names)) if Path(folder) == ROOT else skipped
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     tmp = tmp_path_factory.mktemp("wheel")
     src, dist, venv = tmp / "src", tmp / "dist", tmp / "venv"
-    shutil.copytree(ROOT, src, ignore=lambda d, names: SKIP(d, names) | (NOT_COPIED & set(names) if d == str(ROOT)
-                                                                          else set()))
+    shutil.copytree(ROOT, src, ignore=not_copied)
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input")
     # Needs setuptools>=77 in the suite's venv (the dev extras; `make install`).
     run(*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--wheel-dir", dist, src)
