@@ -10,8 +10,11 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > requirements.txt \
  && pip wheel --wheel-dir /wheels -r requirements.txt
-COPY README.md ./
+COPY README.md setup.py MANIFEST.in ./
 COPY emulator ./emulator
+# The shipped scenarios and fixtures: the wheel carries them inside the package (setup.py), like any install.
+COPY scenarios ./scenarios
+COPY fixtures ./fixtures
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 # --- install: those wheels only, into a venv (no index, no compiler: a missing wheel fails the build)
@@ -24,9 +27,6 @@ RUN python -m venv /opt/venv \
 # --- runtime
 FROM python:3.11-slim
 COPY --from=install /opt/venv /opt/venv
-# The shipped scenarios and fixtures, where the installed package looks for them (emulator/app.py: shipped()).
-COPY scenarios /opt/venv/share/video-ai-emulator/scenarios
-COPY fixtures /opt/venv/share/video-ai-emulator/fixtures
 RUN groupadd --system --gid 10001 emulator \
  && useradd --system --uid 10001 --gid emulator --home-dir /data --no-create-home --shell /usr/sbin/nologin emulator \
  && mkdir -p /data /scenarios \
@@ -37,8 +37,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     EMULATOR_HOST=0.0.0.0 \
     EMULATOR_PORT=8080 \
     EMULATOR_DATA_DIR=/data \
-    EMULATOR_SCENARIOS=/scenarios \
-    EMULATOR_VALOSSA_FIXTURES_DIR=/opt/venv/share/video-ai-emulator/fixtures/valossa
+    EMULATOR_SCENARIOS=/scenarios
 USER emulator
 WORKDIR /data
 VOLUME /data

@@ -1,4 +1,4 @@
-"""The Docker image: builds, serves on EMULATOR_PORT, loads mounted scenarios and the shipped fixtures, stops
+"""The Docker image: builds, serves on EMULATOR_PORT, loads mounted scenarios, the shipped scenarios and fixtures, stops
 gracefully on `docker stop` within about 2 s, and a new container on the same /data volume finds the jobs.
 
 Needs a Docker engine (`../shared/tools/docker-engine` starts one); skipped otherwise. Containers run with
@@ -50,7 +50,8 @@ def image() -> str:
     except (OSError, subprocess.TimeoutExpired):
         ok = False
     if not ok:
-        pytest.skip("no Docker engine: run ../shared/tools/docker-engine")
+        pytest.skip("no Docker engine (docker info failed): start one with .ci/run (DOCKER_ENGINE_TOOL, or "
+                    "../shared/tools/docker-engine beside the checkout) or run that tool yourself")
     built = docker("build", "--network", "host", "-q", "-t", IMAGE, str(ROOT), timeout=900, check=False)
     assert built.returncode == 0, f"docker build failed:\n{built.stdout}\n{built.stderr}"
     return IMAGE
@@ -128,16 +129,19 @@ def test_image_serves_stops_gracefully_and_keeps_jobs(image: str, names: list[st
         # The mounted folder is loaded (before the shipped scenarios, which are in the image too).
         loaded = {s["name"]: s for s in c.get("/_emulator/scenarios").json()["scenarios"]}
         assert loaded["ci-mounted-instant"]["source"] == "/scenarios/ci.yaml"
-        assert "valossa-default" in loaded
+        # The shipped ones come from the installed package (the wheel carries them, as any pip install).
+        assert "/site-packages/emulator/_shipped/scenarios/" in loaded["valossa-default"]["source"]
         mounted = new_job(c, "https://example.com/mounted-scenario.mp4")
         job_id = new_job(c, "https://example.com/v.mp4")
         canned = new_job(c, CANNED)
+        failing = new_job(c, "https://example.com/download-failure.mp4")  # a shipped scenario
         advance(c, 2)
         assert job_status(c, mounted)["status"] == "finished"  # the mounted scenario's 1 s timeline
         assert job_status(c, job_id)["status"] != "finished"
         advance(c, 36_000)
         before = job_status(c, job_id)
         assert before["status"] == "finished"
+        assert job_status(c, failing)["status"] == "error"
         results = job_results(c, job_id)
         assert json.loads(results)["job_info"]["job_id"] == job_id
         # The shipped fixtures are in the image and used by default.
