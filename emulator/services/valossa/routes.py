@@ -15,7 +15,8 @@ from ...settings import SettingsError
 from .. import requests as params
 from ..responses import JSONBody, encode
 from ..routing import Endpoint
-from .errors import JOB_NOT_FOUND, BadRequest, NotFound, Unauthorized, ValossaError, invalid
+from .errors import JOB_NOT_FOUND, BadRequest, NotFound, ValossaError, invalid
+from .keys import ApiKeys
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, ValossaLifecycle
 from .media import media_facts
 from .models import JobRef, NewJob, parse
@@ -26,8 +27,6 @@ from .uploads import SCHEME, Uploads
 
 if TYPE_CHECKING:  # the settings module reads this package's settings section as it loads
     from ...settings import Settings
-
-MAX_KEY_LENGTH = 256  # real keys are 32 hex characters; any longer one is refused, and says so
 
 ROUTES = [
     Endpoint("POST", "/new_job", "new_job"),
@@ -47,7 +46,7 @@ class CoreApi:
         self.engine = engine
         self.lifecycle = lifecycle
         section = settings.section(Section)
-        self.api_keys = set(section.api_keys) if section.api_keys is not None else None
+        self.keys = ApiKeys(section.api_keys)
         self.uploads = Uploads(engine, section.upload_chunk_size_bytes)
         self.results = Results(engine.seed, section.fixtures_dir)
         try:
@@ -57,15 +56,7 @@ class CoreApi:
 
     # --- helpers
     def key(self, data: Any) -> str:
-        key = data.get("api_key")
-        if key is None or key == "":
-            raise Unauthorized("Missing required field: api_key")
-        if isinstance(key, str) and len(key) > MAX_KEY_LENGTH:
-            # A key that long could never be sent again in a job_status URL: refused before it owns a job.
-            raise Unauthorized(f"Invalid API key: longer than {MAX_KEY_LENGTH} characters")
-        if not isinstance(key, str) or (self.api_keys is not None and key not in self.api_keys):
-            raise Unauthorized("Invalid API key")
-        return key
+        return self.keys.check(data)
 
     async def job(self, request: Request, key: str, job_id: str | None) -> Job:
         job = await self.engine.jobs.get(job_id) if job_id else None
