@@ -16,6 +16,8 @@ from .. import requests as params
 from ..responses import JSONBody, encode
 from ..routing import Endpoint
 from .errors import JOB_NOT_FOUND, BadRequest, NotFound, ValossaError, invalid
+from .facts import ValossaFacts
+from .galleries import Galleries
 from .keys import ApiKeys
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, ValossaLifecycle
 from .media import media_facts
@@ -42,9 +44,10 @@ ROUTES = [
 
 
 class CoreApi:
-    def __init__(self, engine: Engine, settings: Settings, lifecycle: ValossaLifecycle) -> None:
+    def __init__(self, engine: Engine, settings: Settings, lifecycle: ValossaLifecycle, galleries: Galleries) -> None:
         self.engine = engine
         self.lifecycle = lifecycle
+        self.galleries = galleries
         section = settings.section(Section)
         self.keys = ApiKeys(section.api_keys)
         self.uploads = Uploads(engine, section.upload_chunk_size_bytes)
@@ -92,13 +95,25 @@ class CoreApi:
         stored = body.model_dump(mode="json", exclude_none=True)
         stored["media"].setdefault("language", "en-US")
         ref = body.media.customer_media_info.id if body.media.customer_media_info else None
+        gallery = await self.gallery(key, body)
         choice = self.scenario(request, stored)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
         job = await self.engine.jobs.create(
-            SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice
+            SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice,
+            facts={ValossaFacts.gallery.name: gallery} if gallery else None,
         )
         tag(request.scope, job_id=job.id, scenario=job.scenario)
         return JSONBody({"job_id": job.id})
+
+    async def gallery(self, key: str, body: NewJob) -> dict[str, Any] | None:
+        """The gallery whose identities the job recognizes, as it is now: the one the request names, else
+        the key's default gallery (None before it exists)."""
+        analysis = body.analysis_parameters
+        named = analysis.face_galleries.custom_gallery if analysis and analysis.face_galleries else None
+        gallery = await self.galleries.snapshot(key, named.id if named else None)
+        if named and gallery is None:
+            raise invalid("analysis_parameters.face_galleries.custom_gallery.id", "no such gallery")
+        return gallery
 
     async def job_status(self, request: Request) -> Response:
         query = params.query(request.scope)
