@@ -239,3 +239,16 @@ async def test_configured_keys_apply_to_training() -> None:
         r = await c.get(f"{TRAINING}/list_face_galleries", params={"api_key": "bad"})
         assert (r.status_code, message(r)) == (401, "Invalid API key")
         assert (await Trainer(c, "good").ok("list_face_galleries")) == {"face_galleries": []}
+
+
+def test_the_training_mount_on_the_main_and_own_port() -> None:
+    from emulator.testing import Emulator
+
+    with Emulator(seed=2, listen={"valossa": 0}) as emu:
+        main = emu.service_url("valossa", "valossa-training")
+        own = emu.service_url("valossa", "valossa-training", own_port=True)
+        assert main.endswith("/training/1.0") and own.endswith("/training/1.0") and main != own
+        r = httpx.post(main + "/create_face_gallery", json={"api_key": "k", "gallery": {"name": "G"}})
+        gallery = r.json()["gallery_id"]
+        r = httpx.get(own + "/list_face_galleries", params={"api_key": "k"})  # one engine behind both ports
+        assert r.json() == {"face_galleries": [{"id": gallery, "name": "G", "is_default": False}]}
