@@ -3,8 +3,10 @@ gallery, key isolation, and what the emulator keeps of an image."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from valossa.trainer import TRAINING, Trainer, jpeg, png
 from emulator.app import create_app
 from emulator.services.valossa.images import MAX_IMAGE_BYTES, sniff
 from emulator.settings import Settings
+from emulator.testing import Emulator
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -242,8 +245,6 @@ async def test_configured_keys_apply_to_training() -> None:
 
 
 def test_the_training_mount_on_the_main_and_own_port() -> None:
-    from emulator.testing import Emulator
-
     with Emulator(seed=2, listen={"valossa": 0}) as emu:
         main = emu.service_url("valossa", "valossa-training")
         own = emu.service_url("valossa", "valossa-training", own_port=True)
@@ -252,3 +253,13 @@ def test_the_training_mount_on_the_main_and_own_port() -> None:
         gallery = r.json()["gallery_id"]
         r = httpx.get(own + "/list_face_galleries", params={"api_key": "k"})  # one engine behind both ports
         assert r.json() == {"face_galleries": [{"id": gallery, "name": "G", "is_default": False}]}
+
+
+async def test_racing_first_uses_make_one_default_gallery(tmp_path: Path) -> None:
+    # On SQLite every write awaits its commit, so the first uses really interleave.
+    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=1)) as c:
+        t = Trainer(c)
+        ids = await asyncio.gather(*(t.face(name=f"P{i}") for i in range(8)))
+        galleries = (await t.ok("list_face_galleries"))["face_galleries"]
+        assert len(galleries) == 1 and galleries[0]["is_default"]
+        assert len((await t.ok("list_face_identities"))["face_identities"]) == len(set(ids)) == 8

@@ -20,6 +20,7 @@ GALLERY = "valossa-face-gallery"
 FACE = "valossa-face"
 IMAGE = "valossa-face-image"
 UPLOAD = "valossa-training-upload"  # keyed by its valossaupload:// URL
+DEFAULT = "valossa-default-gallery"  # keyed by the api_key: {"id"}, so new_job finds it without a scan
 
 GALLERY_NOT_FOUND = "Face gallery not found"
 FACE_NOT_FOUND = "Face not found"
@@ -61,11 +62,19 @@ class Galleries:
 
     async def default_gallery(self, owner: str, *, create: bool = False) -> dict[str, Any] | None:
         """The key's default gallery: made on first use (create=True), never named, one per key."""
+        found = await self._default_gallery(owner)
+        if found is not None or not create:
+            return found
         async with self._default:
-            found = await self._all(GALLERY, owner, default=True)
-            if found or not create:
-                return found[0] if found else None
-            return await self._put_gallery(owner, None, default=True)
+            found = await self._default_gallery(owner)  # made while this call waited
+            if found is None:
+                found = await self._put_gallery(owner, None, default=True)
+                await self.store.put_record(DEFAULT, owner, {"id": found["id"]})
+            return found
+
+    async def _default_gallery(self, owner: str) -> dict[str, Any] | None:
+        ref = await self.store.get_record(DEFAULT, owner)  # every new_job asks: one lookup, no scan
+        return await self.store.get_record(GALLERY, ref["id"]) if ref else None
 
     async def gallery(self, owner: str, gallery_id: str | None) -> dict[str, Any]:
         return await self._owned(GALLERY, gallery_id, owner, GALLERY_NOT_FOUND)
