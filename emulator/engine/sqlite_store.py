@@ -239,6 +239,10 @@ class SqliteStore(MemoryStore):
         await super().put_record(kind, key, value)
         await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
 
+    async def delete_record(self, kind: str, key: str) -> None:
+        await super().delete_record(kind, key)
+        await self._write("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+
     async def set_meta(self, key: str, value: Any) -> None:
         await super().set_meta(key, value)
         await self._write(META_UPSERT, (key, json.dumps(value)))

@@ -83,6 +83,13 @@ class MemoryStore:
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
         return self.records.get((kind, key))
 
+    async def list_records(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Every record of a kind, by key (in no particular order: sort by a field of the records)."""
+        return {k: v for (c, k), v in self.records.items() if c == kind}
+
+    async def delete_record(self, kind: str, key: str) -> None:
+        self.records.pop((kind, key), None)
+
     async def put_chunk(self, key: str, index: int, data: bytes) -> None:
         self.chunks[(key, index)] = data
 

@@ -11,3 +11,6 @@ class ValossaFacts(JobFacts):
     __slots__ = ()
     # The transcript's cues [start, end, text], read once the media is in (results/transcript.py).
     transcript = Fact[list[list[Any]]]()
+    # The gallery the job recognizes faces from, as it was when the job was created: {"id", "faces": [{"id",
+    # "name", "gender", "images"}]} (galleries.py snapshot; results/recognition.py reads it).
+    gallery = Fact[dict[str, Any]]()

@@ -15,7 +15,10 @@ from ...settings import SettingsError
 from .. import requests as params
 from ..responses import JSONBody, encode
 from ..routing import Endpoint
-from .errors import JOB_NOT_FOUND, BadRequest, NotFound, Unauthorized, ValossaError, invalid
+from .errors import JOB_NOT_FOUND, BadRequest, NotFound, ValossaError, invalid
+from .facts import ValossaFacts
+from .galleries import Galleries
+from .keys import ApiKeys
 from .lifecycle import CANCELLABLE, SERVICE, TERMINAL, ValossaLifecycle
 from .media import media_facts
 from .models import JobRef, NewJob, parse
@@ -26,8 +29,6 @@ from .uploads import SCHEME, Uploads
 
 if TYPE_CHECKING:  # the settings module reads this package's settings section as it loads
     from ...settings import Settings
-
-MAX_KEY_LENGTH = 256  # real keys are 32 hex characters; any longer one is refused, and says so
 
 ROUTES = [
     Endpoint("POST", "/new_job", "new_job"),
@@ -43,11 +44,12 @@ ROUTES = [
 
 
 class CoreApi:
-    def __init__(self, engine: Engine, settings: Settings, lifecycle: ValossaLifecycle) -> None:
+    def __init__(self, engine: Engine, settings: Settings, lifecycle: ValossaLifecycle, galleries: Galleries) -> None:
         self.engine = engine
         self.lifecycle = lifecycle
+        self.galleries = galleries
         section = settings.section(Section)
-        self.api_keys = set(section.api_keys) if section.api_keys is not None else None
+        self.keys = ApiKeys(section.api_keys)
         self.uploads = Uploads(engine, section.upload_chunk_size_bytes)
         self.results = Results(engine.seed, section.fixtures_dir)
         try:
@@ -57,15 +59,7 @@ class CoreApi:
 
     # --- helpers
     def key(self, data: Any) -> str:
-        key = data.get("api_key")
-        if key is None or key == "":
-            raise Unauthorized("Missing required field: api_key")
-        if isinstance(key, str) and len(key) > MAX_KEY_LENGTH:
-            # A key that long could never be sent again in a job_status URL: refused before it owns a job.
-            raise Unauthorized(f"Invalid API key: longer than {MAX_KEY_LENGTH} characters")
-        if not isinstance(key, str) or (self.api_keys is not None and key not in self.api_keys):
-            raise Unauthorized("Invalid API key")
-        return key
+        return self.keys.check(data)
 
     async def job(self, request: Request, key: str, job_id: str | None) -> Job:
         job = await self.engine.jobs.get(job_id) if job_id else None
@@ -101,13 +95,25 @@ class CoreApi:
         stored = body.model_dump(mode="json", exclude_none=True)
         stored["media"].setdefault("language", "en-US")
         ref = body.media.customer_media_info.id if body.media.customer_media_info else None
+        gallery = await self.gallery(key, body)
         choice = self.scenario(request, stored)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
         job = await self.engine.jobs.create(
-            SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice
+            SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice,
+            facts={ValossaFacts.gallery.name: gallery} if gallery else None,
         )
         tag(request.scope, job_id=job.id, scenario=job.scenario)
         return JSONBody({"job_id": job.id})
+
+    async def gallery(self, key: str, body: NewJob) -> dict[str, Any] | None:
+        """The gallery whose identities the job recognizes, as it is now: the one the request names, else
+        the key's default gallery (None before it exists)."""
+        analysis = body.analysis_parameters
+        named = analysis.face_galleries.custom_gallery if analysis and analysis.face_galleries else None
+        gallery = await self.galleries.snapshot(key, named.id if named else None)
+        if named and gallery is None:
+            raise invalid("analysis_parameters.face_galleries.custom_gallery.id", "no such gallery")
+        return gallery
 
     async def job_status(self, request: Request) -> Response:
         query = params.query(request.scope)

@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 from valossa.results.structure import check_core
-from valossa.results.support import Emu, emulator
+from valossa.results.support import KEY, Emu, emulator
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "tests/data/valossa/metadata_example_core_1.3.1.json.gz"  # Valossa's own, MIT
@@ -58,12 +58,14 @@ async def test_core_is_rich_and_holds_together(emu: Emu) -> None:
     assert "lorem" not in r.text.lower() and "ipsum" not in r.text.lower()
 
 
-async def test_gallery_match_names_the_custom_gallery(emu: Emu) -> None:
-    gallery = "a3ead7b4-1111-4222-8333-444455556666"
+async def test_a_gallery_without_trained_faces_matches_celebrities_only(emu: Emu) -> None:
+    # Trained identities in similar_to: tests/valossa/test_training_recognition.py.
+    r = await emu.client.post("/training/1.0/create_face_gallery", json={"api_key": KEY, "gallery": {"name": "G"}})
+    gallery = r.json()["gallery_id"]
     job_id = await emu.finished(analysis={"face_galleries": {"custom_gallery": {"id": gallery}}})
     core = (await emu.results(job_id)).json()
     matches = [m for d in core["detections"].values() if d["t"] == "human.face" for m in d["a"].get("similar_to", [])]
-    assert matches and all(m["gallery"]["id"] == gallery and m["gallery_face"]["name"] == m["name"] for m in matches)
+    assert len(matches) == 3 and all(set(m) == {"c", "name"} for m in matches)
     assert core["job_info"]["request"]["analysis_parameters"]["face_galleries"]["custom_gallery"]["id"] == gallery
 
 

@@ -84,6 +84,7 @@ class Results:
         """Canned files for the job (its scenario's `results`, else the mapping) and types it must not have."""
         options = dict(job.options or {})
         unavailable = list(options.pop("unavailable", []) or [])
+        options.pop("recognize", None)  # a generator option (recognition.py), not a file
         if options:
             check(options, RESULT_TYPES, "scenario results")
             return {k: Path(v).resolve() for k, v in options.items()}, unavailable

@@ -33,6 +33,7 @@ class Ctx:
     seen: list[str] = field(default_factory=list)  # visual.context labels, most prominent first
     things: list[str] = field(default_factory=list)  # the concrete ones among them
     mentions: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # kind -> (text, ss, se)
+    gallery: dict[str, Any] | None = None  # the trained identities faces may match (recognition.py)
 
     def rng(self, salt: str) -> random.Random:
         """An independent stream per part, so adding a part never changes another part's content."""

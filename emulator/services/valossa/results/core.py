@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 from ..facts import ValossaFacts
+from . import recognition
 from .context import Ctx, faker_for, request_key
 from .document import Doc, make_shots
 from .faces import add_face_groups, add_faces
@@ -93,6 +94,7 @@ def build_core(job: Any, seed: int | None, cues: list[tuple[float, float, str]] 
     key = request_key(seed, job.request)
     shots = make_shots(random.Random(f"{key}:shots"), duration, fps)
     ctx = Ctx(Doc(duration, fps, shots), key, job.request, faker_for(job.request.get("media", {}).get("language")))
+    ctx.gallery = recognition.gallery(job)
     add_faces(ctx)
     add_face_groups(ctx)
     add_visual_context(ctx)

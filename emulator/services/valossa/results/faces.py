@@ -1,13 +1,14 @@
-"""human.face (gender, visibility, quality, gallery matches) and human.face_group (faces seen together)."""
+"""human.face (gender, visibility, quality, gallery matches: recognition.py) and human.face_group (faces seen
+together)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from . import recognition
 from .context import Ctx, Person
 
-RECOGNIZED = 3  # the most visible faces match a gallery identity
+RECOGNIZED = 3  # the most visible faces a trained identity did not take match a celebrity
 
 
 def add_faces(ctx: Ctx) -> None:
@@ -18,8 +19,6 @@ def add_faces(ctx: Ctx) -> None:
     shots_by_face: list[set[int]] = [set() for _ in range(n_faces)]
     for face in rng.choices(range(n_faces), weights, k=n_occs):
         shots_by_face[face].add(rng.randrange(len(doc.shots)))
-    gallery = (((ctx.request.get("analysis_parameters") or {}).get("face_galleries") or {})
-               .get("custom_gallery") or {}).get("id")
     faces = []
     for i in range(n_faces):
         gender = rng.choice(("male", "female"))
@@ -32,25 +31,27 @@ def add_faces(ctx: Ctx) -> None:
             spans.append((ss, max(se, ss + 0.2)))
         faces.append((gender, name, spans, round(rng.uniform(0.55, 0.99), 3), rng.random() < 0.15))
     faces.sort(key=lambda f: -sum(se - ss for ss, se in f[2]))  # detection ids follow prominence
+    trained = recognition.matches(ctx, len(faces))  # rank -> the gallery identities that face matches
     for rank, (gender, name, spans, gender_c, low) in enumerate(faces):
+        hit = trained.get(rank)
+        if hit:
+            name, gender = hit.name or name, hit.gender or gender
         occs = [doc.occ(ss, se) for ss, se in spans]
         attrs: dict[str, Any] = {
             "gender": {"c": gender_c, "value": gender},
             "s_visible": round(sum(o["se"] - o["ss"] for o in occs), 3),
             "quality": "low" if low else "normal",
         }
-        if rank < RECOGNIZED:
-            attrs["similar_to"] = [_match(rng, name, gallery)]
+        if hit:
+            attrs["similar_to"] = hit.similar_to
+        elif rank < RECOGNIZED:
+            attrs["similar_to"] = [_match(rng, name)]
         det_id, _ = doc.add("human.face", "face", a=attrs, occs=occs)
-        ctx.cast.append(Person(name, gender, fake.job(), det_id if rank < RECOGNIZED else None))
+        ctx.cast.append(Person(name, gender, fake.job(), det_id if hit or rank < RECOGNIZED else None))
 
 
-def _match(rng: Any, name: str, gallery: str | None) -> dict[str, Any]:
-    match: dict[str, Any] = {"c": round(rng.uniform(0.8, 0.99), 3), "name": name}
-    if gallery:
-        face_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        match.update(gallery={"id": gallery}, gallery_face={"id": face_id, "name": name})
-    return match
+def _match(rng: Any, name: str) -> dict[str, Any]:
+    return {"c": round(rng.uniform(0.8, 0.99), 3), "name": name}  # celebrity-gallery style, as in the sample
 
 
 def add_face_groups(ctx: Ctx) -> None:

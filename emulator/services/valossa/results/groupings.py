@@ -91,7 +91,8 @@ def by_detection_property(detections: dict[str, dict[str, Any]]) -> dict[str, di
         if "gender" in a:
             out["a.gender.value"].setdefault(a["gender"]["value"], []).append(det_id)
         for match in a.get("similar_to", []):
-            out["a.similar_to.name"].setdefault(match["name"], []).append(det_id)
+            if match["name"] is not None:  # a trained identity may have no name
+                out["a.similar_to.name"].setdefault(match["name"], []).append(det_id)
         if "s" in a:
             out["a.s.id"].setdefault(a["s"]["id"], []).append(det_id)
     return {k: v for k, v in out.items() if v}
