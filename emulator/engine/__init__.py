@@ -46,6 +46,17 @@ class Engine:
         self.webhooks = Webhooks(self.store, self.clock, self.scheduler, self.ids)
         self.journal = Journal(self.clock, journal_size, journal_body_limit)
         self._reset_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._ticks: dict[str, tuple[float, Callable[[], Awaitable[None]]]] = {}
+        self.scheduler.on("tick", self._tick)
+
+    def every(self, name: str, seconds: float, task: Callable[[], Awaitable[None]]) -> None:
+        """Run `task` every `seconds` of virtual time from the start (housekeeping: expiring uploads)."""
+        self._ticks[name] = (seconds, task)
+
+    async def _tick(self, name: str, due: float) -> None:
+        seconds, task = self._ticks[name]
+        self.scheduler.add(due + seconds, "tick", name)
+        await task()
 
     def on_reset(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run `hook` on every reset, after the engine forgot its state (a service's tokens, caches)."""
@@ -61,6 +72,7 @@ class Engine:
         self.ids.counters = dict(await self.store.get_meta("ids") or {})
         await self.jobs.load()
         await self.webhooks.load()
+        self._start_ticks()
         self.scheduler.start()
         if self.watch:
             self._watcher = asyncio.create_task(self._watch())
@@ -82,9 +94,15 @@ class Engine:
         self.jobs.reset()
         self.scenarios.reset()
         self.faults.reset()
+        self._start_ticks()
         for hook in self._reset_hooks:
             await hook()
         await self._save_clock()
+
+    def _start_ticks(self) -> None:
+        now = self.clock.now()
+        for name, (seconds, _) in self._ticks.items():
+            self.scheduler.add(now + seconds, "tick", name)
 
     async def advance(self, seconds: float) -> int:
         fired = await self.scheduler.advance(seconds)

@@ -50,7 +50,8 @@ class CoreApi:
         self.galleries = galleries
         section = settings.section(Section)
         self.keys = ApiKeys(section.api_keys)
-        self.uploads = Uploads(engine, section.upload_chunk_size_bytes)
+        self.uploads = Uploads(engine, section.upload_chunk_size_bytes, section.upload_session_ttl_seconds,
+                               section.upload_file_ttl_seconds)
         self.results = Results(engine.seed, section.fixtures_dir)
         try:
             self.results.fixtures.check_files()
@@ -102,6 +103,8 @@ class CoreApi:
             SERVICE, key, stored, ref=ref, media=await media_facts(url, self.engine.seed), choice=choice,
             facts={ValossaFacts.gallery.name: gallery} if gallery else None,
         )
+        if url.startswith(SCHEME):
+            await self.uploads.use(url, job.id)
         tag(request.scope, job_id=job.id, scenario=job.scenario)
         return JSONBody({"job_id": job.id})
 
@@ -173,6 +176,9 @@ class CoreApi:
         job = await self.job(request, key, parse(JobRef, data).job_id)
         await self.engine.jobs.delete(job)
         self.results.forget(job.id)
+        url = job.request["media"]["video"]["url"]
+        if url.startswith(SCHEME):
+            await self.uploads.release(url, job.id)
         return JSONBody({})
 
     # --- chunked upload

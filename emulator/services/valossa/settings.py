@@ -15,6 +15,9 @@ class Section(BaseModel):
     api_keys: list[str] | None = None
     # What initialize_file_upload answers as file_chunk_size_bytes (the docs show 4 MiB).
     upload_chunk_size_bytes: int = Field(default=4 * 1024 * 1024, ge=1)
+    # Virtual seconds an unfinalized upload lives without a new chunk, and a finalized file no job uses.
+    upload_session_ttl_seconds: float = Field(default=3600.0, gt=0)
+    upload_file_ttl_seconds: float = Field(default=86400.0, gt=0)
     # Folder holding mapping.yaml for canned job_results (default: ./fixtures/valossa).
     fixtures_dir: Path | None = None
 
