@@ -151,7 +151,9 @@ class Envelope:
     def render(self, error: ServiceError) -> Response:
         code, message, detail = words(error)
         body = {"success": False, "message": message, "error": {"detail": detail, "code": code}}
-        return JSONBody(body, error.status, headers=error.headers)
+        # A request the shared parsers refused is FastAPI's 422, as ValidationFailed is.
+        status = ValidationFailed.status_code if code == ValidationFailed.code else error.status
+        return JSONBody(body, status, headers=error.headers)
 
 
 ENVELOPE = Envelope()
