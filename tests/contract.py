@@ -29,9 +29,12 @@ class Spec:
     prefix: str  # where the API it describes is mounted
     file: Path  # the document in the source tree
     checks: tuple[Any, ...]
+    generation: Any = None  # a schemathesis GenerationConfig (e.g. which header values to make up)
 
     def load(self, base_url: str) -> Any:
-        return schemathesis.from_uri(base_url + self.path, base_url=base_url + self.prefix, validate_schema=True)
+        extra = {"generation_config": self.generation} if self.generation is not None else {}
+        return schemathesis.from_uri(base_url + self.path, base_url=base_url + self.prefix, validate_schema=True,
+                                     **extra)
 
     def assert_served(self, base_url: str) -> None:
         r = requests.get(base_url + self.path, timeout=10)
