@@ -7,9 +7,9 @@ import math
 import random
 from typing import Any
 
+from ...media.vocabulary import CONCRETE, EXPLICIT, concept_id
 from .concepts import AUDIO, VISUAL
 from .context import Ctx
-from .vocabulary import CONCRETE, EXPLICIT, concept_id
 
 
 def _runs(rng: random.Random, ctx: Ctx, count: int, max_shots: int) -> list[tuple[float, float]]:

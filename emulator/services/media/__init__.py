@@ -1,0 +1,1 @@
+"""Media machinery shared by services (probing, speech, vocabulary, faces); no service imports another."""
