@@ -23,3 +23,21 @@ def make_shots(rng: random.Random, duration: float, fps: float) -> list[dict[str
         shots.append({"ss": ss, "se": se, "fs": frame, "fe": end - 1, "sdur": round(se - ss, 3)})
         frame = end
     return shots
+
+
+def runs(rng: random.Random, shots: list[dict[str, Any]], duration: float, count: int,
+         max_shots: int) -> list[tuple[float, float]]:
+    """Whole-second spans over 1..max_shots consecutive shots, non-overlapping, in time order."""
+    spans = []
+    for _ in range(count):
+        first = rng.randrange(len(shots))
+        last = min(len(shots) - 1, first + rng.randrange(max_shots))
+        ss, se = float(math.floor(shots[first]["ss"])), min(float(math.ceil(shots[last]["se"])), duration)
+        spans.append((ss, se))
+    out: list[tuple[float, float]] = []
+    for ss, se in sorted(spans):
+        if out and ss <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], se))
+        elif se > ss:
+            out.append((ss, se))
+    return out
