@@ -308,6 +308,7 @@ def test_openid_configuration(settings: GatewaySettings, ring: KeyRing) -> None:
     json.dumps(doc)
 
 
+@pytest.mark.filterwarnings("ignore:authlib.jose module is deprecated")
 def test_authlib_reads_the_jwks_and_the_token(settings: GatewaySettings, ring: KeyRing) -> None:
     from authlib.jose import JsonWebKey, JsonWebToken
 
