@@ -34,8 +34,11 @@ class Segment:
 class Speaker(Protocol):
     """Someone seen in the video who may be talked about."""
 
-    name: str
-    job: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def job(self) -> str: ...
 
 
 class _Pools:

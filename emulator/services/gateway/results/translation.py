@@ -121,5 +121,5 @@ def translation(seed: int | None, attributes: dict[str, Any], provider: str,
     content = source_input.get("content") or ""
     source = requested if requested not in (None, "auto") else detect(content)
     return {"source_language": source, "target_language": target,
-            "content": pseudo_translate(content, source, target, options.get("formality")),
+            "content": pseudo_translate(content, str(source), target, options.get("formality")),
             "character_count": len(content)}
