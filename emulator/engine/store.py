@@ -37,6 +37,10 @@ class MemoryStore:
         would replay from the previous state anyway)."""
         self.jobs[job.id] = job
 
+    async def move_job(self, job: Job, *, wait: bool = True) -> None:
+        """The job moved along its timeline and nothing else changed: a store may write only its position."""
+        await self.put_job(job, wait=wait)
+
     async def get_job(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
 
