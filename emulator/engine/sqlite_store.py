@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,10 @@ META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 
 
 class SqliteStore(MemoryStore):
-    recent_size = 2_000  # ended jobs kept in memory
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__()
         self.data_dir = data_dir
-        self.active: dict[str, Job] = {}  # jobs with a pending timer
-        self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest write or read first
         self.db: aiosqlite.Connection | None = None
         self._queue: list[tuple[str, tuple[Any, ...]]] = []
         self._waiters: list[asyncio.Future[None]] = []
@@ -100,7 +96,6 @@ class SqliteStore(MemoryStore):
 
     async def reset(self) -> None:
         await super().reset()
-        self.active.clear()
         self._meta_dirty.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
@@ -156,16 +151,8 @@ class SqliteStore(MemoryStore):
                     w.set_exception(error) if error else w.set_result(None)
 
     # --- jobs
-    def _cache(self, job: Job) -> None:
-        if job.next_due is not None:
-            self.active[job.id] = job
-            self.jobs.pop(job.id, None)
-            return
-        self.active.pop(job.id, None)
-        self.jobs[job.id] = job
-        self.jobs.move_to_end(job.id)
-        if len(self.jobs) > self.recent_size:
-            self.jobs.popitem(last=False)
+    def _evict(self, job: Job) -> None:
+        pass  # in the file already: read back from there when asked for
 
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
@@ -232,9 +219,6 @@ class SqliteStore(MemoryStore):
         cached = self._cached  # the very objects the engine is moving
         return [cached(row[0]) or _job(row[1:]) for row in rows]
 
-    def _cached(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id) or self.active.get(job_id)
-
     async def due_jobs(self) -> list[tuple[float, str]]:
         """After a restart: the jobs with a pending timer, loaded into memory (where their timers find them)."""
         assert self.db is not None
@@ -248,9 +232,6 @@ class SqliteStore(MemoryStore):
             assert job.next_due is not None
             due.append((job.next_due, job.id))
         return due
-
-    def timed_job(self, job_id: str) -> Job | None:
-        return self.active.get(job_id)
 
     # --- webhooks, records, meta: small, kept whole in memory and written through
     async def put_webhook(self, hook: Webhook) -> None:
