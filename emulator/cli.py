@@ -160,7 +160,7 @@ def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket])
             where = f"{base(None)}{mount.prefix}/"
             if service.name in sockets:
                 where += f" and {base(service.name)}{mount.prefix}/"
-            lines.append(f"{service.description}: {where}")
+            lines.append(f"{mount.title or service.description}: {where}")
     lines.append(f"admin API: {base(None)}/_emulator/ (time scale {app.state.settings.time_scale:g})")
     return lines
 

@@ -20,6 +20,8 @@ from .webhooks import Webhooks
 
 __all__ = ["Clock", "Engine", "Job", "Lifecycle", "Step", "Webhook"]
 
+HOUSEKEEPING_SECONDS = 10.0  # real seconds between housekeeping rounds
+
 
 class Engine:
     def __init__(
@@ -46,17 +48,26 @@ class Engine:
         self.webhooks = Webhooks(self.store, self.clock, self.scheduler, self.ids)
         self.journal = Journal(self.clock, journal_size, journal_body_limit)
         self._reset_hooks: list[Callable[[], Awaitable[None]]] = []
-        self._ticks: dict[str, tuple[float, Callable[[], Awaitable[None]]]] = {}
-        self.scheduler.on("tick", self._tick)
+        self._chores: list[Callable[[], Awaitable[None]]] = []
+        self._chore_task: asyncio.Task[None] | None = None
 
-    def every(self, name: str, seconds: float, task: Callable[[], Awaitable[None]]) -> None:
-        """Run `task` every `seconds` of virtual time from the start (housekeeping: expiring uploads)."""
-        self._ticks[name] = (seconds, task)
+    def housekeeping(self, chore: Callable[[], Awaitable[None]]) -> None:
+        """Run `chore` every HOUSEKEEPING_SECONDS of real time and after every advance (forgetting expired
+        uploads). Not a timer: it must not fire once per period through a long advance, and a service checks
+        expiry itself when a thing is used, so the chore only frees memory."""
+        self._chores.append(chore)
 
-    async def _tick(self, name: str, due: float) -> None:
-        seconds, task = self._ticks[name]
-        self.scheduler.add(due + seconds, "tick", name)
-        await task()
+    async def _housekeep(self) -> None:
+        for chore in self._chores:
+            try:
+                await chore()
+            except Exception:  # a broken chore must not stop the others, nor the loop
+                logging.getLogger("emulator").exception("housekeeping failed")
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            await self._housekeep()
 
     def on_reset(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run `hook` on every reset, after the engine forgot its state (a service's tokens, caches)."""
@@ -72,14 +83,17 @@ class Engine:
         self.ids.counters = dict(await self.store.get_meta("ids") or {})
         await self.jobs.load()
         await self.webhooks.load()
-        self._start_ticks()
         self.scheduler.start()
+        if self._chores:
+            self._chore_task = asyncio.create_task(self._housekeeping_loop())
         if self.watch:
             self._watcher = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
         if self._watcher:
             self._watcher.cancel()
+        if self._chore_task:
+            self._chore_task.cancel()
         await self.scheduler.stop()
         await self.webhooks.close()
         await self._save_clock()
@@ -94,18 +108,13 @@ class Engine:
         self.jobs.reset()
         self.scenarios.reset()
         self.faults.reset()
-        self._start_ticks()
         for hook in self._reset_hooks:
             await hook()
         await self._save_clock()
 
-    def _start_ticks(self) -> None:
-        now = self.clock.now()
-        for name, (seconds, _) in self._ticks.items():
-            self.scheduler.add(now + seconds, "tick", name)
-
     async def advance(self, seconds: float) -> int:
         fired = await self.scheduler.advance(seconds)
+        await self._housekeep()
         await self._save_clock()
         return fired
 

@@ -121,7 +121,7 @@ class Jobs:
     async def jump(self, job: Job, step: Step) -> Job:
         """Replace the rest of the job's timeline with `step` and enter it now (cancel, fail, complete)."""
         job.timeline = job.timeline[: job.step + 1] + [step]
-        await self._move(job, job.step + 1, self.clock.now())
+        await self._move(job, job.step + 1, self.clock.now(), whole=True)
         return job
 
     async def complete(self, job: Job) -> Job:
@@ -149,10 +149,14 @@ class Jobs:
             job.settle()
             await self.store.put_job(job, wait=False)
 
-    async def _move(self, job: Job, index: int, at: float, *, wait: bool = True) -> None:
+    async def _move(self, job: Job, index: int, at: float, *, wait: bool = True, whole: bool = False) -> None:
+        """whole: the timeline changed too (a jump); else only the job's position is written."""
         previous = job.state
         self._enter(job, index, at)
-        await self.store.put_job(job, wait=wait)
+        if whole:
+            await self.store.put_job(job, wait=wait)
+        else:
+            await self.store.move_job(job, wait=wait)
         await self.lifecycle(job).on_enter(job, previous)
 
     def _enter(self, job: Job, index: int, at: float) -> None:

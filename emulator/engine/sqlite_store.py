@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from .store import MemoryStore
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL,
-    ref TEXT, next_due REAL, body TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'job');
+    ref TEXT, next_due REAL, body TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'job',
+    step INTEGER, step_started REAL, history TEXT);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -33,22 +33,23 @@ CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, body TEXT NOT NULL, PRI
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
+# The whole job (its position columns emptied: the body holds it), and a move: only its position, so a timer
+# does not serialize the job's request and timeline again (that was most of new_job's cost on SQLite).
 JOB_UPSERT = (
     "INSERT OR REPLACE INTO jobs (id, seq, service, owner, ref, next_due, body, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
+JOB_COLUMNS = "body, step, step_started, history, next_due"
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 
 
 class SqliteStore(MemoryStore):
-    recent_size = 2_000  # ended jobs kept in memory
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__()
         self.data_dir = data_dir
-        self.active: dict[str, Job] = {}  # jobs with a pending timer
-        self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest write or read first
         self.db: aiosqlite.Connection | None = None
         self._queue: list[tuple[str, tuple[Any, ...]]] = []
         self._waiters: list[asyncio.Future[None]] = []
@@ -66,8 +67,11 @@ class SqliteStore(MemoryStore):
         self.db = await aiosqlite.connect(self.data_dir / "emulator.sqlite3")
         await self.db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + SCHEMA)
         async with self.db.execute("PRAGMA table_info(jobs)") as cur:
-            if "kind" not in [row[1] for row in await cur.fetchall()]:  # a data dir from before job kinds
-                await self.db.execute("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'job'")
+            columns = [row[1] for row in await cur.fetchall()]
+        for column, kind in (("kind", "TEXT NOT NULL DEFAULT 'job'"), ("step", "INTEGER"), ("step_started", "REAL"),
+                             ("history", "TEXT")):
+            if column not in columns:  # a data dir from an earlier version
+                await self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         await self.db.commit()
         async with self.db.execute("SELECT body FROM webhooks") as cur:
             for (body,) in await cur.fetchall():
@@ -92,7 +96,6 @@ class SqliteStore(MemoryStore):
 
     async def reset(self) -> None:
         await super().reset()
-        self.active.clear()
         self._meta_dirty.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
@@ -148,16 +151,8 @@ class SqliteStore(MemoryStore):
                     w.set_exception(error) if error else w.set_result(None)
 
     # --- jobs
-    def _cache(self, job: Job) -> None:
-        if job.next_due is not None:
-            self.active[job.id] = job
-            self.jobs.pop(job.id, None)
-            return
-        self.active.pop(job.id, None)
-        self.jobs[job.id] = job
-        self.jobs.move_to_end(job.id)
-        if len(self.jobs) > self.recent_size:
-            self.jobs.popitem(last=False)
+    def _evict(self, job: Job) -> None:
+        pass  # in the file already: read back from there when asked for
 
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
@@ -169,19 +164,31 @@ class SqliteStore(MemoryStore):
             self._queue.append((JOB_UPSERT, params))
             self._wake.set()
 
+    async def move_job(self, job: Job, *, wait: bool = True) -> None:
+        if job.next_due is None:  # at an end (or a hold): written whole, its timeline settled
+            await self.put_job(job, wait=wait)
+            return
+        self._cache(job)
+        params = (job.next_due, job.step, job.step_started, json.dumps(job.history, separators=(",", ":")), job.id)
+        if wait:
+            await self._write(JOB_MOVE, params)
+        else:
+            self._queue.append((JOB_MOVE, params))
+            self._wake.set()
+
     async def get_job(self, job_id: str) -> Job | None:
         job = self.jobs.get(job_id) or self.active.get(job_id)
         if job is not None:
             return job
         assert self.db is not None
         await self._settled()
-        async with self.db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)) as cur:
+        async with self.db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         job = self._cached(job_id)  # loaded by another caller meanwhile: one object per job
         if job is None:
-            job = Job.from_dict(json.loads(row[0]))
+            job = _job(row)
             self._cache(job)
         return job
 
@@ -201,7 +208,8 @@ class SqliteStore(MemoryStore):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        sql = "SELECT id, body FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
+        sql = f"SELECT id, {JOB_COLUMNS} FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + \
+            " ORDER BY seq DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -209,26 +217,21 @@ class SqliteStore(MemoryStore):
         async with self.db.execute(sql, params) as cur:
             rows = await cur.fetchall()
         cached = self._cached  # the very objects the engine is moving
-        return [cached(i) or Job.from_dict(json.loads(body)) for i, body in rows]
-
-    def _cached(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id) or self.active.get(job_id)
+        return [cached(row[0]) or _job(row[1:]) for row in rows]
 
     async def due_jobs(self) -> list[tuple[float, str]]:
         """After a restart: the jobs with a pending timer, loaded into memory (where their timers find them)."""
         assert self.db is not None
-        async with self.db.execute("SELECT body FROM jobs WHERE next_due IS NOT NULL") as cur:
+        async with self.db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE next_due IS NOT NULL") as cur:
             rows = await cur.fetchall()
         due = []
-        for (body,) in rows:
-            job = self._cached(json.loads(body)["id"]) or Job.from_dict(json.loads(body))
+        for row in rows:
+            loaded = _job(row)
+            job = self._cached(loaded.id) or loaded
             self._cache(job)
             assert job.next_due is not None
             due.append((job.next_due, job.id))
         return due
-
-    def timed_job(self, job_id: str) -> Job | None:
-        return self.active.get(job_id)
 
     # --- webhooks, records, meta: small, kept whole in memory and written through
     async def put_webhook(self, hook: Webhook) -> None:
@@ -274,6 +277,18 @@ class SqliteStore(MemoryStore):
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             return None
+
+
+def _job(row: Any) -> Job:
+    """A job from (body, step, step_started, history, next_due): the position columns, when a move wrote
+    them, are newer than the body."""
+    body, step, step_started, history, next_due = row
+    data = json.loads(body)
+    if history is not None:
+        data.update(step=step, step_started=step_started, history=json.loads(history), next_due=next_due)
+    job = Job.from_dict(data)
+    job.settle()
+    return job
 
 
 def _runs(batch: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:

@@ -28,6 +28,7 @@ class Mount:
     app: ServiceApp  # routing, the service's error envelope, faults: what the journal and the recorder expect
     name: str  # its document is /_emulator/openapi/{name}.json; service_url(service, name)
     openapi: Path | None = None
+    title: str = ""  # for the startup lines; the service's description if empty
 
 
 @dataclass

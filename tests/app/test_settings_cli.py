@@ -99,9 +99,10 @@ def free_port() -> int:
 
 
 def test_serve_logs_base_urls_and_one_line_per_request(tmp_path: Path) -> None:
-    port = free_port()
+    port, own = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--data-dir", str(tmp_path / "d"),
+         "--listen", f"valossa={own}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -116,10 +117,15 @@ def test_serve_logs_base_urls_and_one_line_per_request(tmp_path: Path) -> None:
         assert r.json()["status"] == "ok"
         r = httpx.get(f"http://127.0.0.1:{port}/core/1.0/job_status", params={"api_key": "k", "job_id": "j"})
         assert r.status_code == 404
+        r = httpx.get(f"http://127.0.0.1:{own}/core/1.0/job_status", params={"api_key": "k", "job_id": "j"})
+        assert r.status_code == 404 and r.json() == {"errors": [{"message": "Job not found"}]}
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
-    assert f"http://127.0.0.1:{port}/core/1.0/" in out
+    # every base URL, the service's own port included
+    assert f"Valossa Core API: http://127.0.0.1:{port}/core/1.0/ and http://127.0.0.1:{own}/core/1.0/" in out
+    training = f"http://127.0.0.1:{port}/training/1.0/ and http://127.0.0.1:{own}/training/1.0/"
+    assert f"Valossa Training API: {training}" in out
     assert "GET /core/1.0/job_status 404" in out
     assert (tmp_path / "d" / "emulator.sqlite3").exists()
     # Graceful: the lifespan ran to its end (uvicorn re-raises SIGTERM afterwards, hence -15).

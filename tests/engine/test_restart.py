@@ -78,3 +78,22 @@ async def test_deleted_job_stays_deleted_after_restart(tmp_path: Path) -> None:
         r = await c.get("/core/1.0/job_status", params={"api_key": "key-a", "job_id": job_id})
         assert r.status_code == 404
         assert await new_job(c) != job_id  # a deleted job's id is not handed out again
+
+
+async def test_positions_written_by_moves_come_back(tmp_path: Path) -> None:
+    """Timer moves write only a job's position; a restart reads it back over the body written at creation,
+    and an ended job comes back ended, with its whole history."""
+    async with running(on_disk(tmp_path)) as c:
+        moving, ended = await new_job(c), await new_job(c, media={"video": {"url": "https://e.com/b.mp4"}})
+        await advance(c, 12)  # both moved once: queued/downloading
+        await c.post(f"/_emulator/jobs/{ended}/complete")
+        before = (await c.get(f"/_emulator/jobs/{moving}")).json()
+    async with running(on_disk(tmp_path)) as c:
+        after = (await c.get(f"/_emulator/jobs/{moving}")).json()
+        assert after["history"] == before["history"] and after["next"] == before["next"]
+        assert after["status"]["media_transfer_status"] == "downloading"
+        done = (await c.get(f"/_emulator/jobs/{ended}")).json()
+        assert done["state"] == "finished" and [h["state"] for h in done["history"]] == ["queued", "queued",
+                                                                                           "finished"]
+        await advance(c, 100_000)
+        assert (await status(c, moving))["status"] == "finished"

@@ -1,5 +1,6 @@
-"""The SQLite store keeps in memory the jobs in flight and a few recently ended ones; the rest is read back
-from the file on demand, newest state first, and a client cannot tell which is which."""
+"""Both stores keep as objects the jobs in flight and a few recently ended ones; the rest is read back on
+demand (SQLite: from the file, newest state first; in memory: from their encoded form), and a client cannot
+tell which is which."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from helpers import advance, new_job, running, status
 
 from emulator.engine import Job, Step
 from emulator.engine.sqlite_store import SqliteStore
+from emulator.engine.store import MemoryStore
 from emulator.settings import Settings
 
 
 @pytest.fixture
 def two_recent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SqliteStore, "recent_size", 2)
+    monkeypatch.setattr(MemoryStore, "recent_size", 2)  # SqliteStore's too
 
 
 @pytest.mark.usefixtures("two_recent")
-async def test_jobs_beyond_the_recent_few_answer_as_before(tmp_path: Path) -> None:
-    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=3)) as c:
+@pytest.mark.parametrize("in_memory", [False, True], ids=["sqlite", "memory"])
+async def test_jobs_beyond_the_recent_few_answer_as_before(tmp_path: Path, in_memory: bool) -> None:
+    async with running(Settings(data_dir=tmp_path, in_memory=in_memory, time_scale=0, seed=3)) as c:
         ids = [await new_job(c, media={"video": {"url": f"https://e.com/{n}.mp4"}}) for n in range(5)]
         await advance(c, 11)
         # Five jobs in flight, more than the recent-jobs cache holds: every one moves on, none is lost.
@@ -42,6 +45,9 @@ async def test_jobs_beyond_the_recent_few_answer_as_before(tmp_path: Path) -> No
         assert (await c.get("/core/1.0/job_status", params={"api_key": "key-a", "job_id": ids[4]})).status_code == 404
         listed = await c.get("/core/1.0/list_jobs", params={"api_key": "key-a"})
         assert [j["job_id"] for j in listed.json()["jobs"]] == ids[3::-1]
+        if in_memory:  # the jobs beyond the recent few are kept encoded, not as objects
+            store = c._transport.app.state.engine.store  # type: ignore[attr-defined]
+            assert len(store.jobs) <= 2 and len(store.jobs) + len(store.cold) == 4 and not store.active
 
 
 def ended(job_id: str, state: str) -> Job:

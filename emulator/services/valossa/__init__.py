@@ -33,8 +33,9 @@ def build(engine: Engine, settings: Settings) -> Service:
         name="valossa",
         description="Valossa Core API and Training API",
         mounts=[
-            Mount("/core/1.0", ServiceApp(bind(ROUTES, core), ENVELOPE), "valossa", HERE / "openapi.json"),
+            Mount("/core/1.0", ServiceApp(bind(ROUTES, core), ENVELOPE), "valossa", HERE / "openapi.json",
+                  "Valossa Core API"),
             Mount("/training/1.0", ServiceApp(bind(TRAINING_ROUTES, training), ENVELOPE), "valossa-training",
-                  HERE / "training-openapi.json"),
+                  HERE / "training-openapi.json", "Valossa Training API"),
         ],
     )

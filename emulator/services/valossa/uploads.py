@@ -20,15 +20,12 @@ MAX_FILE_BYTES = 7 * 1024**3  # docs: input formats, 7 GB
 SCHEME = "valossaupload://"
 
 
-SWEEP_EVERY = 300.0  # virtual seconds between sweeps of expired uploads
-
-
 class Uploads:
     def __init__(self, engine: Engine, chunk_size: int, session_ttl: float, file_ttl: float) -> None:
         self.engine = engine
         self.chunk_size = chunk_size
         self.session_ttl, self.file_ttl = session_ttl, file_ttl
-        engine.every("valossa-uploads", min(SWEEP_EVERY, session_ttl, file_ttl), self.sweep)
+        engine.housekeeping(self.sweep)
 
     def _expired(self, record: dict[str, Any], now: float) -> bool:
         if not record["url"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .vocabulary import CAPTIONS, NUMBERS, article
+from ...media.vocabulary import CAPTIONS, NUMBERS, article
 
 MIN_SECTION = 3.0  # seconds; shorter shots are described together with the next
 

@@ -48,17 +48,3 @@ class Ctx:
 def request_key(seed: int | None, request: dict[str, Any]) -> str:
     wanted = {k: request.get(k) for k in ("media", "analysis_parameters")}
     return hashlib.sha256(f"{seed}:{json.dumps(wanted, sort_keys=True)}".encode()).hexdigest()
-
-
-def faker_for(language: str | None) -> Faker:
-    """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
-    our own templates, so no locale ever yields lorem ipsum."""
-    locale = (language or "en-US").replace("-", "_")
-    # Imported here, not at startup: Faker takes a good part of the startup budget and only results need it.
-    from faker import Faker
-    from faker.config import AVAILABLE_LOCALES
-
-    if locale not in AVAILABLE_LOCALES:
-        base = locale.split("_")[0]
-        locale = next((loc for loc in sorted(AVAILABLE_LOCALES) if loc.split("_")[0] == base), "en_US")
-    return Faker(locale)

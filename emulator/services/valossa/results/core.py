@@ -6,15 +6,17 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ...media.shots import make_shots
+from ...media.speech import Segment, from_cues, generate
+from ...media.vocabulary import faker_for
 from ..facts import ValossaFacts
 from . import recognition
-from .context import Ctx, faker_for, request_key
-from .document import Doc, make_shots
+from .context import Ctx, request_key
+from .document import Doc
 from .faces import add_face_groups, add_faces
 from .groupings import by_detection_property, by_detection_type, by_frequency, by_second
 from .ocr import add_text_regions
 from .sources import readable
-from .speech import from_cues, generate
 from .spoken import add_speech
 from .topics import add_topics
 from .transcript import TranscriptError, load
@@ -72,6 +74,11 @@ def media_info(request: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def _generated(ctx: Ctx) -> list[Segment]:
+    rng = ctx.rng("speech")  # seeds ctx.fake too
+    return generate(rng, ctx.fake, ctx.doc.duration, ctx.cast, ctx.things)
+
+
 def _speech(ctx: Ctx, job: Any, cues: list[tuple[float, float, str]] | None) -> tuple[list[Any], bool]:
     """(segments, from a customer transcript?)."""
     url = (ctx.media.get("transcript") or {}).get("url")
@@ -83,8 +90,8 @@ def _speech(ctx: Ctx, job: Any, cues: list[tuple[float, float, str]] | None) -> 
             except TranscriptError:
                 stored = None
         # An unreadable (remote) transcript is emulated: generated speech stands in for its cues.
-        return (from_cues([tuple(c) for c in stored], ctx.doc.duration) if stored else generate(ctx)), True
-    return (from_cues(cues, ctx.doc.duration) if cues is not None else generate(ctx)), False
+        return (from_cues([tuple(c) for c in stored], ctx.doc.duration) if stored else _generated(ctx)), True
+    return (from_cues(cues, ctx.doc.duration) if cues is not None else _generated(ctx)), False
 
 
 def build_core(job: Any, seed: int | None, cues: list[tuple[float, float, str]] | None = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...media.faces import face_tracks
 from . import recognition
 from .context import Ctx, Person
 
@@ -13,26 +14,10 @@ RECOGNIZED = 3  # the most visible faces a trained identity did not take match a
 
 def add_faces(ctx: Ctx) -> None:
     doc, rng, fake = ctx.doc, ctx.rng("faces"), ctx.fake
-    n_faces = max(2, min(60, 2 + int(doc.duration / 90)))
-    weights = [1 / (i + 1) for i in range(n_faces)]
-    n_occs = max(n_faces, int(doc.duration / 6))
-    shots_by_face: list[set[int]] = [set() for _ in range(n_faces)]
-    for face in rng.choices(range(n_faces), weights, k=n_occs):
-        shots_by_face[face].add(rng.randrange(len(doc.shots)))
-    faces = []
-    for i in range(n_faces):
-        gender = rng.choice(("male", "female"))
-        name = fake.name_male() if gender == "male" else fake.name_female()
-        spans = []
-        for index in sorted(shots_by_face[i] or {rng.randrange(len(doc.shots))}):
-            shot = doc.shots[index]
-            ss = shot["ss"] + rng.uniform(0, 0.25) * shot["sdur"]
-            se = shot["se"] - rng.uniform(0, 0.25) * shot["sdur"]
-            spans.append((ss, max(se, ss + 0.2)))
-        faces.append((gender, name, spans, round(rng.uniform(0.55, 0.99), 3), rng.random() < 0.15))
-    faces.sort(key=lambda f: -sum(se - ss for ss, se in f[2]))  # detection ids follow prominence
+    faces = face_tracks(rng, fake, doc.duration, doc.shots)  # detection ids follow prominence
     trained = recognition.matches(ctx, len(faces))  # rank -> the gallery identities that face matches
-    for rank, (gender, name, spans, gender_c, low) in enumerate(faces):
+    for rank, face in enumerate(faces):
+        gender, name, spans, gender_c, low = face.gender, face.name, face.spans, face.gender_c, face.low_quality
         hit = trained.get(rank)
         if hit:
             name, gender = hit.name or name, hit.gender or gender

@@ -7,8 +7,8 @@ import math
 import random
 from typing import Any
 
+from ...media.vocabulary import EMOTIONS
 from .visual import shot_colors
-from .vocabulary import EMOTIONS
 
 CONTEXT = ("visual.context", "audio.context")  # the only types with a per-second confidence
 CHRONOLOGICAL = ("audio.speech", "audio.speech_detailed", "transcript.speech")

@@ -3,8 +3,8 @@ first seen; a title card opens the video; a channel name sits in the upper third
 
 from __future__ import annotations
 
+from ...media.vocabulary import PROFANITY
 from .context import Ctx
-from .vocabulary import PROFANITY
 
 
 def _add(ctx: Ctx, region: str, text: str, spans: list[tuple[float, float]]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...media.speech import Segment
 from .context import Ctx
-from .speech import Segment
 
 
 def add_speech(ctx: Ctx, segments: list[Segment], transcript: bool) -> None:

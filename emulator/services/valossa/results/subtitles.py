@@ -4,12 +4,13 @@ times in every format."""
 from __future__ import annotations
 
 import math
-import textwrap
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ...media import subtitles
+from ...media.subtitles import clock, lines
+
 SPEECH_TYPES = ("audio.speech", "transcript.speech")
-LINE = 42  # characters per subtitle line, a common broadcast limit
 
 
 def segments(core: dict[str, Any]) -> list[tuple[float, float, str]]:
@@ -19,28 +20,17 @@ def segments(core: dict[str, Any]) -> list[tuple[float, float, str]]:
     return sorted(out, key=lambda s: s[0])
 
 
-def _clock(seconds: float, sep: str) -> str:
-    ms = round(seconds * 1000)
-    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
-
-
-def _lines(text: str) -> list[str]:
-    return textwrap.wrap(text, LINE, break_on_hyphens=False, break_long_words=False) or [text]
-
-
 def srt(segs: list[tuple[float, float, str]], fps: float, lang: str) -> str:
-    return "".join(f"{i}\n{_clock(s, ',')} --> {_clock(e, ',')}\n" + "\n".join(_lines(t)) + "\n\n"
-                   for i, (s, e, t) in enumerate(segs, 1))
+    return subtitles.srt(segs)
 
 
 def vtt(segs: list[tuple[float, float, str]], fps: float, lang: str) -> str:
-    return "WEBVTT\n\n" + "".join(f"{i}\n{_clock(s, '.')} --> {_clock(e, '.')}\n" + "\n".join(_lines(t)) + "\n\n"
-                                  for i, (s, e, t) in enumerate(segs, 1))
+    return subtitles.vtt(segs)
 
 
 def ttml(segs: list[tuple[float, float, str]], fps: float, lang: str) -> str:
-    cues = "".join(f'      <p xml:id="s{i}" begin="{_clock(s, ".")}" end="{_clock(e, ".")}">'
-                   + "<br/>".join(escape(line) for line in _lines(t)) + "</p>\n"
+    cues = "".join(f'      <p xml:id="s{i}" begin="{clock(s, ".")}" end="{clock(e, ".")}">'
+                   + "<br/>".join(escape(line) for line in lines(t)) + "</p>\n"
                    for i, (s, e, t) in enumerate(segs, 1))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" '
@@ -57,7 +47,7 @@ def _timecode(seconds: float, fps: float) -> str:
 
 
 def avid_txt(segs: list[tuple[float, float, str]], fps: float, lang: str) -> str:
-    body = "".join(f"{_timecode(s, fps)} {_timecode(e, fps)}\n" + "\n".join(_lines(t)) + "\n\n" for s, e, t in segs)
+    body = "".join(f"{_timecode(s, fps)} {_timecode(e, fps)}\n" + "\n".join(lines(t)) + "\n\n" for s, e, t in segs)
     return "@ This file written with the Avid Caption plugin, version 1\n\n<begin subtitles>\n\n" + body + \
         "<end subtitles>\n"
 

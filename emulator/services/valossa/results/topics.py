@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...media.vocabulary import GENERAL_TOPICS, IAB, TAG_TO_IAB
 from .context import Ctx
-from .vocabulary import GENERAL_TOPICS, IAB, TAG_TO_IAB
 
 
 def _iab_ranked(ctx: Ctx) -> list[str]:

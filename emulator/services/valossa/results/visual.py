@@ -3,31 +3,17 @@ visual.color, and audio.context, which shares the concept-on-a-timeline shape.""
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
-from .concepts import AUDIO, VISUAL
+from ...media.concepts import AUDIO, VISUAL
+from ...media.shots import runs
+from ...media.vocabulary import CONCRETE, EXPLICIT, concept_id
 from .context import Ctx
-from .vocabulary import CONCRETE, EXPLICIT, concept_id
 
 
 def _runs(rng: random.Random, ctx: Ctx, count: int, max_shots: int) -> list[tuple[float, float]]:
-    """Whole-second spans over 1..max_shots consecutive shots, non-overlapping, in time order."""
-    shots, doc = ctx.doc.shots, ctx.doc
-    spans = []
-    for _ in range(count):
-        first = rng.randrange(len(shots))
-        last = min(len(shots) - 1, first + rng.randrange(max_shots))
-        ss, se = float(math.floor(shots[first]["ss"])), min(float(math.ceil(shots[last]["se"])), doc.duration)
-        spans.append((ss, se))
-    out: list[tuple[float, float]] = []
-    for ss, se in sorted(spans):
-        if out and ss <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], se))
-        elif se > ss:
-            out.append((ss, se))
-    return out
+    return runs(rng, ctx.doc.shots, ctx.doc.duration, count, max_shots)
 
 
 def _concepts(ctx: Ctx, t: str, rows: list[tuple[str, str, str, list[str]]], n: int, density: float,

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
-from .context import Ctx
 from .vocabulary import FILLERS, NOVELTY, PROFANITY, SPEECH, SWEARS
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
 SLOT = re.compile(r"\{(\w+)\}")
@@ -27,14 +31,23 @@ class Segment:
     mentions: list[tuple[str, str, float, float]] = field(default_factory=list)  # (kind, text, ss, se)
 
 
+class Speaker(Protocol):
+    """Someone seen in the video who may be talked about."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def job(self) -> str: ...
+
+
 class _Pools:
     """Names and places a video keeps coming back to, so keywords recur like real ones."""
 
-    def __init__(self, ctx: Ctx, rng: random.Random) -> None:
-        fake = ctx.fake
+    def __init__(self, rng: random.Random, fake: Faker, cast: Sequence[Speaker], things: Sequence[str]) -> None:
         self.rng = rng
         self.values = {
-            "person": [p.name for p in ctx.cast[:4]] + [fake.name() for _ in range(3)],
+            "person": [p.name for p in cast[:4]] + [fake.name() for _ in range(3)],
             "city": [fake.city() for _ in range(4)],
             "country": [fake.country() for _ in range(3)],
             "company": [fake.company().split(",")[0] for _ in range(3)],
@@ -42,8 +55,8 @@ class _Pools:
             "swear": SWEARS,
             "weekday": [fake.day_of_week() for _ in range(3)],
             "month": [fake.month_name() for _ in range(3)],
-            "job": [p.job.split(",")[0].lower() for p in ctx.cast[:4]] or ["producer"],
-            "thing": ctx.things[:20] or ["camera"],
+            "job": [p.job.split(",")[0].lower() for p in cast[:4]] or ["producer"],
+            "thing": list(things[:20]) or ["camera"],
         }
 
     def pick(self, slot: str) -> str:
@@ -74,10 +87,12 @@ def _sentence(pools: _Pools, rng: random.Random) -> tuple[float, list[tuple[str,
     return sentiment, pieces
 
 
-def generate(ctx: Ctx) -> list[Segment]:
-    rng = ctx.rng("speech")
-    pools = _Pools(ctx, rng)
-    n_speakers = 1 + min(4, int(ctx.doc.duration // 120))
+def generate(rng: random.Random, fake: Faker, duration: float, cast: Sequence[Speaker] = (),
+             things: Sequence[str] = ()) -> list[Segment]:
+    """Speech over duration seconds: sentences from the templates, one to five speakers ("1".."5"), names from
+    cast (the people seen, talked about first) and fake, concrete things from things (what is on screen)."""
+    pools = _Pools(rng, fake, cast, things)
+    n_speakers = 1 + min(4, int(duration // 120))
     speaker, t = 1, rng.uniform(0.5, 3.0)
     segments: list[Segment] = []
     while True:
@@ -99,7 +114,7 @@ def generate(ctx: Ctx) -> list[Segment]:
                     seg.mentions.append((kind, piece.strip(), seg.words[first][1], seg.words[-1][2]))
             texts.append(re.sub(r"\s+([?.!,])", r"\1", "".join(p for p, _ in pieces).strip()))
         seg.se, seg.text = round(t, 3), " ".join(texts)
-        if seg.se > ctx.doc.duration - 0.5:
+        if seg.se > duration - 0.5:
             return segments
         seg.sen = round(max(-1.0, min(1.0, sum(sentiments) / len(sentiments) + rng.uniform(-0.2, 0.2))), 3)
         segments.append(seg)

@@ -4,6 +4,10 @@ concepts are in concepts.py (taken from Valossa's own sample)."""
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # IAB Content Taxonomy 1.0 tier-1 categories (and the Arts & Entertainment tier 2), as topic.iab uses them.
 IAB = {
@@ -106,3 +110,17 @@ def concept_id(label: str) -> str:
 
 def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def faker_for(language: str | None) -> Faker:
+    """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
+    our own templates, so no locale ever yields lorem ipsum."""
+    locale = (language or "en-US").replace("-", "_")
+    # Imported here, not at startup: Faker takes a good part of the startup budget and only results need it.
+    from faker import Faker
+    from faker.config import AVAILABLE_LOCALES
+
+    if locale not in AVAILABLE_LOCALES:
+        base = locale.split("_")[0]
+        locale = next((loc for loc in sorted(AVAILABLE_LOCALES) if loc.split("_")[0] == base), "en_US")
+    return Faker(locale)
