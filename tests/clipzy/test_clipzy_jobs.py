@@ -431,6 +431,7 @@ async def test_jobs_survive_a_restart(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, time_scale=0, seed=4)
     async with running(settings) as client:
         created = await new_job(client, "keep.mp4", FILLER)
+        scripted = await new_job(client, "render-failure.mp4", FILLER)  # a scenario's own timeline
         await advance(client, 5)
         before = await result(client, created["job_id"])
     async with running(settings) as client:
@@ -440,3 +441,9 @@ async def test_jobs_survive_a_restart(tmp_path: Path) -> None:
         assert after["status"] == "completed"
         assert after["stage_history"][: len(before["stage_history"])] == before["stage_history"]
         assert [h["stage"] for h in after["stage_history"][1:-1]] == list(STAGES)
+        failed = await result(client, scripted["job_id"])
+        assert failed["error"]["stage"] == "rendering" and failed["error"]["code"] == "RENDER_FAILED"
+        assert [h["stage"] for h in failed["stage_history"][1:-1]] == list(STAGES)
+    async with running(settings) as client:  # ended jobs read back from the file
+        assert await result(client, created["job_id"]) == after
+        assert await result(client, scripted["job_id"]) == failed

@@ -11,6 +11,7 @@ from ..lifecycle import Fact, JobFacts
 
 class ClipzyFacts(JobFacts):
     __slots__ = ()
-    # One [stage, progress] per entry of job.history (the engine keeps states and times only, and a job that
-    # ended keeps only its last step): stage_history, logs and error.stage are read from it.
-    trail = Fact[list[list[Any]]]()
+    # One [stage, starting progress] per step of the timeline the job was created with: the engine keeps only
+    # states and times in job.history, and a job that ended keeps only its last step, so stage_history, logs
+    # and error.stage read the stages from here (history[i] entered step i; a jump's step is the last one).
+    plan = Fact[list[list[Any]]]()

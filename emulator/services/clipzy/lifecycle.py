@@ -68,9 +68,11 @@ class ClipzyLifecycle(ServiceLifecycle):
     def timeline(self, job: Job) -> list[Step]:
         template = job.request.get("template")
         template_s = float(template["metadata"]["duration_seconds"]) if template else None
-        steps = stages.timeline(float(job.media.get("duration_s") or 0.0), has_template=template is not None,
-                                cpu_only=self.cpu_only, template_duration_s=template_s, timeout_s=self.timeout)
-        return [Step.from_dict(step) for step in steps]
+        planned = stages.timeline(float(job.media.get("duration_s") or 0.0), has_template=template is not None,
+                                  cpu_only=self.cpu_only, template_duration_s=template_s, timeout_s=self.timeout)
+        steps = [Step.from_dict(step) for step in planned]
+        ClipzyFacts(job).plan = [_mark(step) for step in steps]  # written with the new job
+        return steps
 
     def success_step(self, job: Job) -> Step:
         return Step("completed", None, stages.fields(), (100, 100))
@@ -82,26 +84,13 @@ class ClipzyLifecycle(ServiceLifecycle):
         return Step.from_dict(stages.cancelled(self.progress_now(job)))
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
-        if self._note(job):
-            await self.engine.store.put_job(job, wait=False)  # the trail is part of the job's record
+        facts = ClipzyFacts(job)
+        if facts.plan is None:  # a scenario's timeline (the built-in one noted its plan as it was made)
+            facts.plan = [_mark(step) for step in job.timeline] if job.step == len(job.history) - 1 else []
+            await self.engine.store.put_job(job, wait=False)
         url = job.request.get("webhook_url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
             await self.engine.webhooks.enqueue(SERVICE, url, self.webhook_body(job), job=job, event=job.state)
-
-    def _note(self, job: Job) -> bool:
-        """Extend the job's trail to its history: the stage and starting progress of each step entered."""
-        facts = ClipzyFacts(job)
-        trail = facts.trail or []
-        entries = len(job.history)
-        if len(trail) >= entries:
-            return False
-        aligned = job.step == entries - 1  # history[i] is timeline[i] until an ended job drops its steps
-        added = list(trail)
-        for i in range(len(trail), entries):
-            step = job.current if i == entries - 1 else job.timeline[i] if aligned else None
-            added.append(_mark(step))
-        facts.trail = added
-        return True
 
     # --- the job's body
 
@@ -110,9 +99,8 @@ class ClipzyLifecycle(ServiceLifecycle):
         memo = job.memo.get("view")
         if memo is not None:
             return memo
-        trail = self.trail(job)
-        body = self._view(job, trail)
-        if job.state in TERMINAL and len(ClipzyFacts(job).trail or ()) == len(trail):
+        body = self._view(job, self.trail(job))
+        if job.state in TERMINAL:
             job.memo["view"] = body  # an ended job's body never changes
         return body
 
@@ -145,15 +133,13 @@ class ClipzyLifecycle(ServiceLifecycle):
         return body
 
     def trail(self, job: Job) -> list[Entry]:
-        """The job's history with the stage and progress noted on entering each step (the newest entry read
-        from the current step if a request looks before on_enter noted it)."""
-        noted = ClipzyFacts(job).trail or []
+        """The job's history with the stage and starting progress of each step entered: the plan's, and the
+        current step's for the newest entry (a jump's step is not in the plan)."""
+        plan = ClipzyFacts(job).plan or []
+        last = len(job.history) - 1
         out = []
         for i, (state, at) in enumerate(job.history):
-            if i < len(noted):
-                stage, progress = noted[i]
-            else:
-                stage, progress = _mark(job.current if i == len(job.history) - 1 else None)
+            stage, progress = _mark(job.current) if i == last else plan[i] if i < len(plan) else (None, None)
             out.append(Entry(state, at, stage, progress))
         return out
 
