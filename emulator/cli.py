@@ -24,13 +24,14 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core API today "
-                                      "(Clipzy ML Engine and AI Gateway to come).")
+    p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core and "
+                                      "Training APIs and the Clipzy ML Engine (AI Gateway to come).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     serve = sub.add_parser(
         "serve", help="start the emulator",
         description="Start the emulator. Each flag is also an EMULATOR_* environment variable "
         "(e.g. EMULATOR_TIME_SCALE) and a key of the --config YAML file; flags win over env, env over file.",
+        epilog=service_settings(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     d = Settings()
     serve.add_argument("--host", help=f"address to listen on (default {d.host})")
@@ -61,6 +62,16 @@ def parser() -> argparse.ArgumentParser:
     ssub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
     cli_remote.add_parsers(sub)  # jobs, requests, advance: commands for a running emulator
     return p
+
+
+def service_settings() -> str:
+    """The services' own settings (no flags): for serve --help."""
+    from .settings import SECTIONS
+
+    lines = ["Service settings, as EMULATOR_<SERVICE>_<KEY> env vars or <service>: {<key>: ...} in the YAML file",
+             "(e.g. EMULATOR_CLIPZY_TOKEN, clipzy.token; see README.md):"]
+    lines += [f"  {name}: {', '.join(model.model_fields)}" for name, model in SECTIONS.items()]
+    return "\n".join(lines)
 
 
 def scenario(args: argparse.Namespace) -> int:

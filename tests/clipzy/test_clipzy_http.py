@@ -128,3 +128,13 @@ def test_own_port() -> None:
 
 def test_listen_clipzy_8000_setting() -> None:
     assert build_settings({"listen": ["clipzy=8000"]}, environ={}).listen == {"clipzy": 8000}
+
+
+def test_serve_help_lists_the_clipzy_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    from emulator.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert "clipzy: token, max_file_size_mb, cors_origins, webhook_payload, cpu_only, processing_timeout_seconds" in out
+    assert "EMULATOR_CLIPZY_TOKEN" in out and "clipzy=8000" in out
