@@ -138,3 +138,19 @@ def test_serve_help_lists_the_clipzy_settings(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "clipzy: token, max_file_size_mb, cors_origins, webhook_payload, cpu_only, processing_timeout_seconds" in out
     assert "EMULATOR_CLIPZY_TOKEN" in out and "clipzy=8000" in out
+
+
+def test_the_admin_client_runs_a_clipzy_job() -> None:
+    """docs/pytest.md's Clipzy example, with requests as the client."""
+    with Emulator(seed=2) as emu:
+        base = emu.service_url("clipzy")
+        r = requests.post(f"{base}/videos/upload", files={"file": ("clip.mp4", b"ftypisom" + bytes(1024))},
+                          timeout=10)
+        video_id = r.json()["data"]["video_id"]
+        job_id = requests.post(f"{base}/jobs", json={"video_id": video_id}, timeout=10).json()["data"]["job_id"]
+        job = emu.admin.run_until(job_id, "completed")
+        assert [h["state"] for h in job["history"]] == ["queued", *["processing"] * 6, "completed"]
+        assert job["status"]["style_json"]["version"] == "1.0"  # the admin view is the job's result
+        detail = requests.get(f"{base}/jobs/{job_id}/result", timeout=10).json()["data"]
+        assert detail == job["status"]
+        emu.admin.assert_requested("POST", "/api/v1/jobs", body={"video_id": video_id})
