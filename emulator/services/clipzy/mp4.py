@@ -26,6 +26,8 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
+from ..media.probe import boxes as probe_boxes
+
 BASE = Path(__file__).with_name("base.mp4")
 CYCLE = 16  # MaxFrameNum of the base's SPS
 CYCLE_START = 17  # the base frame with frame_num 1 after one full wrap: frames 17..32 are pure skips
@@ -166,19 +168,8 @@ def _mdhd(timescale: int, duration: int) -> bytes:
 
 
 def boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
-    """(kind, body start, box end) of the boxes in data[start:end], one level."""
-    end = len(data) if end is None else end
-    while start + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[start : start + 8])
-        header = 8
-        if size == 1:
-            size, header = struct.unpack(">Q", data[start + 8 : start + 16])[0], 16
-        elif size == 0:
-            size = end - start
-        if size < header or start + size > end:
-            raise ValueError(f"bad {kind!r} box at {start}")
-        yield kind, start + header, start + size
-        start += size
+    """(kind, body start, box end) of the boxes in data[start:end], one level; a bad box raises ValueError."""
+    return probe_boxes(data, start, end, strict=True)
 
 
 def find(data: bytes, path: list[bytes], start: int = 0, end: int | None = None) -> tuple[int, int] | None:

@@ -86,7 +86,11 @@ def file_facts(path: str | Path) -> dict[str, Any] | None:
     return None
 
 
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def boxes(data: bytes, start: int = 0, end: int | None = None, *, strict: bool = False
+          ) -> Iterator[tuple[bytes, int, int]]:
+    """(kind, body start, box end) of the ISO-BMFF boxes in data[start:end], one level. A box that does not
+    fit ends the walk (clipped to `end`), or with `strict` raises ValueError (checking a file we made)."""
+    end = len(data) if end is None else end
     while start + 8 <= end:
         size, kind = struct.unpack(">I4s", data[start : start + 8])
         header = 8
@@ -94,7 +98,9 @@ def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]
             size, header = struct.unpack(">Q", data[start + 8 : start + 16])[0], 16
         elif size == 0:
             size = end - start
-        if size < header:
+        if size < header or (strict and start + size > end):
+            if strict:
+                raise ValueError(f"bad {kind!r} box at {start}")
             return
         yield kind, start + header, min(start + size, end)
         start += size
@@ -105,7 +111,7 @@ def mp4_facts(data: bytes) -> dict[str, Any] | None:
     track: dict[str, Any] = {}
 
     def walk(start: int, end: int) -> None:
-        for kind, body, stop in _boxes(data, start, end):
+        for kind, body, stop in boxes(data, start, end):
             if kind == b"trak":
                 track.clear()
                 walk(body, stop)
