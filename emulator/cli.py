@@ -146,6 +146,8 @@ def bind_sockets(app: Any, settings: Settings) -> dict[str | None, socket.socket
         for sock in sockets.values():
             sock.close()
         raise
+    app.listening(settings.host, sockets[None].getsockname()[1],
+                  {name: s.getsockname()[1] for name, s in sockets.items() if name is not None})
     return sockets
 
 
@@ -161,6 +163,7 @@ def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket])
             if service.name in sockets:
                 where += f" and {base(service.name)}{mount.prefix}/"
             lines.append(f"{mount.title or service.description}: {where}")
+    lines += getattr(app.state, "listen_lines", [])
     lines.append(f"admin API: {base(None)}/_emulator/ (time scale {app.state.settings.time_scale:g})")
     return lines
 

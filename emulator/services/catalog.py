@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 
 # Package names under emulator.services, in mount order.
-SERVICE_PACKAGES: tuple[str, ...] = ("valossa",)
+SERVICE_PACKAGES: tuple[str, ...] = ("valossa", "gateway")
 
 
 def section_models() -> dict[str, Any]:

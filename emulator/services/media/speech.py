@@ -32,10 +32,13 @@ class Segment:
 
 
 class Speaker(Protocol):
-    """Someone seen in the video who may be talked about."""
+    """Someone seen in the video who may be talked about (read-only: frozen identities qualify)."""
 
-    name: str
-    job: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def job(self) -> str: ...
 
 
 class _Pools:

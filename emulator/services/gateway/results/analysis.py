@@ -83,7 +83,8 @@ class Parts:
 
     def scenes(self) -> list[dict[str, Any]]:
         """Runs of one to six shots (a scene cut is always a shot cut)."""
-        rng, shots, out, start = self.video.rng("scenes"), self.video.shots, [], 0
+        rng, shots, start = self.video.rng("scenes"), self.video.shots, 0
+        out: list[dict[str, Any]] = []
         while start < len(shots):
             end = min(len(shots), start + rng.randint(1, 6))
             out.append({"index": len(out), "start": shots[start]["ss"], "end": shots[end - 1]["se"]})
