@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -59,9 +60,9 @@ class Links:
     def check(self, job_id: str, query: dict[str, Any]) -> str | None:
         """Why a download link cannot be used (None: it can): 'invalid' or 'expired'."""
         expires, signature = query.get("expires"), query.get("signature")
-        if not isinstance(expires, str) or not expires.isdigit() or not isinstance(signature, str):
+        if not isinstance(expires, str) or not re.fullmatch(r"[0-9]{1,15}", expires) or not isinstance(signature, str):
             return "invalid"
-        if not hmac.compare_digest(signature, self.signature(job_id, int(expires))):
+        if not hmac.compare_digest(signature.encode(), self.signature(job_id, int(expires)).encode()):
             return "invalid"
         if self.engine.clock.now() > int(expires):
             return "expired"
