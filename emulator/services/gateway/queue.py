@@ -16,6 +16,7 @@ from .facts import GatewayFacts
 from .lifecycle import SERVICE, held
 
 RANKS = {"high": 0, "standard": 1, "low": 2}
+TIMER = "gateway-queue"  # the scheduler's timer kind for a dispatch round
 
 
 def priority(job: Job) -> str:
@@ -32,10 +33,15 @@ class Queue:
         self.loaded = False  # after a restart the jobs are read from the store once, when first needed
         self._busy = False
         self._again = False
+        self._due: float | None = None  # when the pending dispatch timer fires
+        self._changed: set[str] = set()  # jobs whose last move took or freed a worker, or joined the queue
+        engine.scheduler.on(TIMER, self._fire)
 
     def reset(self) -> None:
         self.waiting.clear()
         self.running.clear()
+        self._changed.clear()
+        self._due = None  # the engine cleared its timers
         self.loaded = True  # the store was emptied too
 
     async def load(self) -> None:
@@ -87,13 +93,31 @@ class Queue:
                 self.running[job.id] = self._free_slot()
             facts.worker = self.running[job.id]
             return
-        self.running.pop(job.id, None)
+        if self.running.pop(job.id, None) is not None:
+            self._changed.add(job.id)
         if held(job):
             self.waiting[job.id] = self._key(job)
+            self._changed.add(job.id)
         else:
             self.waiting.pop(job.id, None)
 
     async def after(self, job: Job) -> None:
+        """After the job's move (and its webhook): a worker freed or a job waiting starts the next round, on a
+        timer due now, so every job that moves at this instant is in line first (priority decides, not which
+        of them moved first)."""
+        if job.id in self._changed:
+            self._changed.discard(job.id)
+            self.wake()
+
+    def wake(self) -> None:
+        now = self.engine.clock.now()
+        if self._due is not None and self._due <= now:
+            return  # a round is already due
+        self._due = now
+        self.engine.scheduler.add(now, TIMER, "dispatch")
+
+    async def _fire(self, key: str, due: float) -> None:
+        self._due = None
         await self.dispatch()
 
     async def dispatch(self) -> None:
