@@ -24,8 +24,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core API today "
-                                      "(Clipzy ML Engine and AI Gateway to come).")
+    p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core and "
+                                      "Training APIs, the AI Gateway and its Auth0-compatible token issuer "
+                                      "(Clipzy ML Engine to come).")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     serve = sub.add_parser(
         "serve", help="start the emulator",
