@@ -187,6 +187,7 @@ class Auth:
     # --- /v1/*: the Bearer check
     def check(self, request: Request, scope: str) -> Claims | None:
         """The token's claims; None when the mode lets a request in without one. Raises Unauthorized."""
+        self.links.learn(request)  # the issuer may be decided by the first request (an app never bound)
         mode = self.settings.auth
         if mode == "off":
             return None
