@@ -403,3 +403,13 @@ def test_reset_forgets_the_token_log_not_the_tokens(emu: Emulator) -> None:
     emu.reset()
     assert issued(emu) == []
     assert providers(emu, token).status_code == 200  # a client's cached token survives a reset
+
+
+def test_a_broken_key_file_stops_the_server_with_a_message(tmp_path: Any) -> None:
+    from emulator.app import create_app
+    from emulator.settings import Settings, SettingsError
+
+    (tmp_path / "gateway").mkdir()
+    (tmp_path / "gateway" / "keys.json").write_text("not json")
+    with pytest.raises(SettingsError, match="gateway: .*keys.json: not a key file this emulator wrote"):
+        create_app(Settings(data_dir=tmp_path, time_scale=0))

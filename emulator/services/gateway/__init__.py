@@ -5,7 +5,7 @@ Swagger UI at /swagger/."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from .admin import KeysAdmin
 from .auth import AUTH_FALLBACK, AUTH_ROUTES, Auth
 from .docs import PAGES, Docs
 from .errors import AuthEnvelope, Envelope
-from .keys import KeyRing
+from .keys import KeyFileError, KeyRing
 from .lifecycle import KINDS, SERVICE, SPECS, GatewayLifecycle
 from .links import Links
 from .queue import Queue
@@ -30,9 +30,14 @@ if TYPE_CHECKING:  # the settings module reads this package's settings section a
     from ...engine import Engine
     from ...settings import Settings
 
+
+def _settings_error(message: str) -> Exception:
+    from ...settings import SettingsError  # at run time only: settings imports this package while it loads
+
+    return SettingsError(message)
+
 LIFECYCLE_SPECS = SPECS
 HERE = Path(__file__).parent
-log = logging.getLogger("emulator")
 
 
 def cors(app: ASGIApp) -> ASGIApp:
@@ -41,9 +46,18 @@ def cors(app: ASGIApp) -> ASGIApp:
                           expose_headers=["Location", "WWW-Authenticate"])
 
 
+def _new_ring() -> KeyRing:
+    return KeyRing.open(None)
+
+
 def build(engine: Engine, settings: Settings) -> Service:
     section = settings.section(Section)
-    keys = KeyRing.open(None if settings.in_memory else settings.data_dir / SERVICE)
+    keys: KeyRing | Callable[[], KeyRing] = _new_ring  # in memory: made when first needed
+    if not settings.in_memory:
+        try:  # read (or made and saved) now: a broken key file stops the server with a message
+            keys = KeyRing.open(settings.data_dir / SERVICE)
+        except KeyFileError as exc:
+            raise _settings_error(f"gateway: {exc}") from None
     links = Links(engine, section.issuer)
     queue = Queue(engine, section.workers)
     lifecycles = {name: GatewayLifecycle(kind, engine, queue, links) for name, kind in KINDS.items()}
@@ -79,6 +93,6 @@ def build(engine: Engine, settings: Settings) -> Service:
         ],
         reset=reset,
         port_pages=ServiceApp(bind(PAGES, docs), envelope),
-        admin_routes=KeysAdmin(keys, auth).routes(),
+        admin_routes=KeysAdmin(auth).routes(),
         on_listen=on_listen,
     )

@@ -13,8 +13,12 @@ from .keys import KeyRing
 
 
 class KeysAdmin:
-    def __init__(self, keys: KeyRing, auth: Auth) -> None:
-        self.keys, self.auth = keys, auth
+    def __init__(self, auth: Auth) -> None:
+        self.auth = auth
+
+    @property
+    def keys(self) -> KeyRing:
+        return self.auth.keys
 
     def view(self) -> dict[str, object]:
         return {"signing": self.keys.current.kid,

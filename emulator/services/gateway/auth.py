@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -57,10 +58,20 @@ VERIFIED_CACHE = 4096
 class Auth:
     """The issuer (routes) and the check /v1/* makes, on one key ring and one decided issuer."""
 
-    def __init__(self, engine: Engine, settings: GatewaySettings, keys: KeyRing, links: Links) -> None:
-        self.engine, self.settings, self.keys, self.links = engine, settings, keys, links
+    def __init__(self, engine: Engine, settings: GatewaySettings, keys: KeyRing | Callable[[], KeyRing],
+                 links: Links) -> None:
+        self.engine, self.settings, self.links = engine, settings, links
+        self._keys = keys
         self.issued: deque[dict[str, Any]] = deque(maxlen=TOKEN_LOG)
         self._verified: OrderedDict[str, Claims] = OrderedDict()
+
+    @property
+    def keys(self) -> KeyRing:
+        """The signing keys; made on first use when given as a function (--in-memory: a new RSA key costs a
+        tenth of a second that startup need not pay)."""
+        if not isinstance(self._keys, KeyRing):
+            self._keys = self._keys()
+        return self._keys
 
     def decided(self) -> GatewaySettings:
         """The settings with the issuer decided (configured, or this emulator's base URL)."""
