@@ -199,6 +199,26 @@ class EmulatorApp(Starlette):
         """Serve `service` alone on the socket bound to local `port` (the CLI and Emulator bind it)."""
         self.port_of[port] = self.ports[service]
 
+    def listening(self, host: str, main_port: int, own_ports: dict[str, int]) -> list[str]:
+        """Every socket is bound: tell each service where it is reached (Service.on_listen); the lines they
+        want in the startup log."""
+        lines: list[str] = []
+        for service in self.state.services:
+            if service.on_listen is not None:
+                own = own_ports.get(service.name)
+                lines += service.on_listen(base_url(host, main_port), None if own is None else base_url(host, own))
+        self.state.listen_lines = lines
+        return lines
+
+
+def base_url(host: str, port: int) -> str:
+    """http://host:port as a client on this machine reaches it (a wildcard address reads localhost)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
 
 async def not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"no emulated API at {request.url.path}"}, status_code=404)
@@ -250,4 +270,5 @@ def create_app(settings: Settings | None = None, *, wall: Callable[[], float] | 
     app.state.engine = engine
     app.state.services = services
     app.state.settings = settings
+    app.state.listen_lines = []
     return app

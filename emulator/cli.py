@@ -25,7 +25,8 @@ class Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core and "
-                                      "Training APIs and the Clipzy ML Engine (AI Gateway to come).")
+                                      "Training APIs, the Clipzy ML Engine, and the AI Gateway with its "
+                                      "Auth0-compatible token issuer.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     serve = sub.add_parser(
         "serve", help="start the emulator",
@@ -157,6 +158,8 @@ def bind_sockets(app: Any, settings: Settings) -> dict[str | None, socket.socket
         for sock in sockets.values():
             sock.close()
         raise
+    app.listening(settings.host, sockets[None].getsockname()[1],
+                  {name: s.getsockname()[1] for name, s in sockets.items() if name is not None})
     return sockets
 
 
@@ -172,6 +175,7 @@ def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket])
             if service.name in sockets:
                 where += f" and {base(service.name)}{mount.prefix}/"
             lines.append(f"{mount.title or service.description}: {where}")
+    lines += getattr(app.state, "listen_lines", [])
     lines.append(f"admin API: {base(None)}/_emulator/ (time scale {app.state.settings.time_scale:g})")
     return lines
 

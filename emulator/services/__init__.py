@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from starlette.routing import Route
 
 from .asgi import ServiceApp
 from .catalog import SERVICE_PACKAGES
@@ -41,6 +43,13 @@ class Service:
     # Served at the root of the service's own port only (--listen NAME=PORT): /openapi.json, /docs, /swagger/.
     # Without it the own port serves the first mount's document at /openapi.json.
     port_pages: ServiceApp | None = None
+    # Emulator-only controls of the service, mounted by the admin API under /_emulator/<name>/ (each route's
+    # path is below that): e.g. the gateway's POST /_emulator/gateway/keys/rotate. Document them in
+    # emulator/admin/openapi.json.
+    admin_routes: list[Route] = field(default_factory=list)
+    # Called once the sockets are bound (the CLI, emulator.testing.Emulator) with the base URL of the main port
+    # and of the service's own port (None without one); returns extra lines for the startup log.
+    on_listen: Callable[[str, str | None], list[str]] | None = None
 
     def mount(self, name: str | None = None) -> Mount:
         """A mount by name; the first one (the main API) by default."""

@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 
 # Package names under emulator.services, in mount order.
-SERVICE_PACKAGES: tuple[str, ...] = ("valossa", "clipzy")
+SERVICE_PACKAGES: tuple[str, ...] = ("valossa", "clipzy", "gateway")
 
 
 def section_models() -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 async def test_health(client: httpx.AsyncClient) -> None:
     r = await client.get("/_emulator/health")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "services": ["valossa", "clipzy"]}
+    assert r.status_code == 200 and r.json() == {"status": "ok", "services": ["valossa", "clipzy", "gateway"]}
 
 
 async def test_clock_advances_only_when_told(client: httpx.AsyncClient) -> None:

@@ -22,7 +22,7 @@ def test_context_manager_serves_on_a_free_port_and_stops() -> None:
     with Emulator() as emu:
         assert emu.url.startswith("http://127.0.0.1:") and emu.port > 0
         assert emu.service_url("valossa") == emu.url + "/core/1.0"
-        assert emu.admin.health()["services"] == ["valossa", "clipzy"]
+        assert emu.admin.health()["services"] == ["valossa", "clipzy", "gateway"]
         assert emu.admin.clock()["time_scale"] == 0  # frozen by default
         with pytest.raises(KeyError, match="emulated here: valossa"):
             emu.service_url("nope")

@@ -206,7 +206,7 @@ async def test_webhooks_out_of_order_newest_first(client: httpx.AsyncClient, rec
 
 BAD = [
     ("x:\n  service: valossa\n  timeline:\n    - after: soon\n", "4:7 x.timeline[0].after: expected a duration"),
-    ("x:\n  service: clipz\n", "2:3 x.service: expected one of clipzy, valossa, got 'clipz'"),
+    ("x:\n  service: clipz\n", "2:3 x.service: expected one of clipzy, gateway, valossa, got 'clipz'"),
     ("x:\n  service: valossa\n  timeline:\n    - state: procesing\n",
      "4:7 x.timeline[0].state: expected one of queued, on_hold"),
     ("x:\n  service: valossa\n  timeline:\n    - state: finished\n    - after: 1s\n",

@@ -40,7 +40,8 @@ def test_gateway_paths_security_and_links() -> None:
     assert sorted(GATEWAY["paths"]) == sorted([
         "/v1/transcriptions", "/v1/transcriptions/{id}", "/v1/transcriptions/{id}/result",
         "/v1/translations", "/v1/translations/{id}", "/v1/translations/{id}/result",
-        "/v1/video-analyses", "/v1/video-analyses/{id}", "/v1/video-analyses/{id}/result", "/v1/providers"])
+        "/v1/video-analyses", "/v1/video-analyses/{id}", "/v1/video-analyses/{id}/result", "/v1/providers",
+        "/v1/downloads/{id}"])
     assert GATEWAY["x-oidc-audience"] == DEFAULT_AUDIENCE
     scheme = GATEWAY["components"]["securitySchemes"]["oauth2ClientCredentials"]
     flow = scheme["flows"]["clientCredentials"]

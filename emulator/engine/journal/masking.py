@@ -9,7 +9,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 MASK = "****"
-SECRET_FIELDS = frozenset({"api_key", "client_secret", "password", "token", "access_token", "refresh_token"})
+# "authorization": a header given inside a JSON body (the gateway's webhook.headers) is as secret as the header.
+SECRET_FIELDS = frozenset({"api_key", "client_secret", "password", "token", "access_token", "refresh_token",
+                           "authorization"})
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
 
 _NAMES = "|".join(sorted(SECRET_FIELDS))

@@ -130,8 +130,9 @@ class Issuer:
         self.settings, self.keys, self.issuer = settings, keys, settings.issuer
 
     def issue(self, client: ClientConfig, audience: str, scope: str | Iterable[str] | None,
-              now_wall: float) -> str:
-        """An access token for client on audience (an API of the settings) with these scopes."""
+              now_wall: float, expires_in: int | None = None) -> str:
+        """An access token for client on audience (an API of the settings) with these scopes; expires_in
+        overrides the lifetime the settings give (a scenario's short-lived tokens)."""
         api = self.settings.api(audience)
         if api is None:
             raise ValueError(f"{audience} is not an API of these settings")
@@ -139,7 +140,7 @@ class Issuer:
         iat = int(now_wall)
         claims: dict[str, Any] = {
             "iss": self.issuer, "sub": f"{client.client_id}@clients", "aud": audience,
-            "iat": iat, "exp": iat + lifetime(client, api),
+            "iat": iat, "exp": iat + (expires_in or lifetime(client, api)),
         }
         if scopes:
             claims["scope"] = " ".join(scopes)
@@ -221,12 +222,13 @@ def parse_basic(authorization: str | None) -> tuple[str, str] | None:
 
 
 def token_request(form_or_json: dict[str, Any], basic_auth: tuple[str, str] | None, settings: GatewaySettings,
-                  keys: KeyRing, now_wall: float) -> Response:
+                  keys: KeyRing, now_wall: float, expires_in: int | None = None) -> Response:
     """POST /oauth/token as Auth0 answers it for the client credentials grant: (status, body, headers).
 
     form_or_json: the form fields or the JSON object (null values count as absent: Auth0's Python SDK sends
     "organization": null). basic_auth: client_secret_basic credentials (parse_basic), used instead of the
-    body's client_id/client_secret."""
+    body's client_id/client_secret. expires_in: a lifetime that overrides the client's and the API's (a
+    scenario's short-lived tokens)."""
     if not isinstance(form_or_json, dict):
         return error(400, "invalid_request", "The request body must be a JSON object or a form")
     params: dict[str, str] = {}
@@ -269,17 +271,17 @@ def token_request(form_or_json: dict[str, Any], basic_auth: tuple[str, str] | No
     granted = client.grants[audience]
     granted = list(api.scopes if granted is None else granted)
     scopes = granted
-    if "scope" in params:
+    if params.get("scope", "").strip():  # an empty scope (Swagger UI with none ticked) asks for all granted
         asked = list(dict.fromkeys(params["scope"].split()))
         missing = [s for s in asked if s not in granted]
         if missing:
             return error(403, "access_denied", f"Client has not been granted scopes: {', '.join(missing)}")
         scopes = asked
     issuer = Issuer(settings, keys)
-    body: dict[str, Any] = {"access_token": issuer.issue(client, audience, scopes, now_wall)}
+    body: dict[str, Any] = {"access_token": issuer.issue(client, audience, scopes, now_wall, expires_in)}
     if scopes:
         body["scope"] = " ".join(scopes)
-    body.update(expires_in=lifetime(client, api), token_type="Bearer")
+    body.update(expires_in=expires_in or lifetime(client, api), token_type="Bearer")
     return 200, body, dict(NO_STORE)
 
 

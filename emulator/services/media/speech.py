@@ -32,7 +32,7 @@ class Segment:
 
 
 class Speaker(Protocol):
-    """Someone seen in the video who may be talked about."""
+    """Someone seen in the video who may be talked about (read-only: frozen identities qualify)."""
 
     @property
     def name(self) -> str: ...

@@ -119,7 +119,31 @@ def translation(seed: int | None, attributes: dict[str, Any], provider: str,
         result["character_count"] = 2000 + int.from_bytes(digest[:4], "big") % 48000
         return result
     content = source_input.get("content") or ""
-    source = requested if requested not in (None, "auto") else detect(content)
+    source = str(requested) if requested not in (None, "auto") else detect(content)
     return {"source_language": source, "target_language": target,
             "content": pseudo_translate(content, str(source), target, options.get("formality")),
             "character_count": len(content)}
+
+
+# A translated document's text (the file behind download_url): sentences built from the common words, as long
+# as the source's character_count, then pseudo-translated like any text.
+OPENINGS = ("This report", "The team", "Our work", "The new plan", "Today the project", "The video")
+MIDDLES = ("is very good for the people", "has more time for the work", "is not what we have today",
+           "was a good day for the world", "is new and very good", "has one more day for the people")
+
+
+def document(seed: int | None, attributes: dict[str, Any]) -> str:
+    """The translated document served at the result's download_url (input type document)."""
+    result = translation(seed, attributes, "")
+    source_input, options = attributes.get("input") or {}, attributes.get("options") or {}
+    digest = hashlib.sha256(f"{seed}:document-text:{source_input.get('url', '')}".encode()).digest()
+    state = int.from_bytes(digest[:8], "big")
+    sentences: list[str] = []
+    length = 0
+    while length < result["character_count"]:
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        sentence = f"{OPENINGS[state % len(OPENINGS)]} {MIDDLES[(state >> 16) % len(MIDDLES)]}."
+        sentences.append(sentence)
+        length += len(sentence) + 1
+    source_text = " ".join(sentences)[: result["character_count"]]
+    return pseudo_translate(source_text, "en", result["target_language"], options.get("formality")) + "\n"
