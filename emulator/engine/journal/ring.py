@@ -74,11 +74,7 @@ class Journal:
         self.capture = max(CAPTURE_MIN, 2 * body_limit)
         self.entries: deque[Record] = deque(maxlen=size)
         self.last_id = 0  # ids keep growing across clear() and reset, so a tail by `after` never misses one
-        self.prefixes: list[tuple[str, str]] = []  # (mount prefix, service name)
         self.enabled = size > 0
-
-    def add_service(self, name: str, prefix: str) -> None:
-        self.prefixes.append((prefix.rstrip("/"), name))
 
     # --- the hot path (app.Recorder makes each Record: real and virtual time of arrival)
     def receive(self, record: Record, chunk: bytes) -> None:
@@ -106,13 +102,8 @@ class Journal:
         return n
 
     def service_of(self, record: Record) -> str | None:
-        if record.service is None:
-            for prefix, name in self.prefixes:
-                if record.path == prefix or record.path.startswith(prefix + "/"):
-                    record.service = name
-                    break
-            else:
-                record.service = ""
+        """The service the request went to (the recorder in front of each service's mounts notes it); None
+        for a path no service serves."""
         return record.service or None
 
     def select(
