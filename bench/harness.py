@@ -88,6 +88,7 @@ def healthy(port: int) -> bool:
 class Server:
     def __init__(self, proc: subprocess.Popen, port: int, startup: float, log: Path) -> None:
         self.proc, self.port, self.startup, self.log = proc, port, startup, log
+        self.data_dir: Path | None = None  # the emulator's, for a SQLite configuration
 
     def rss_mb(self) -> dict[str, float]:
         """VmRSS now and VmHWM (peak), in MB, from /proc."""
@@ -141,6 +142,7 @@ def emulator(config: Config, *extra: str, name: str | None = None,
             return cmd(port) if cmd else emulator_cmd(port, config, data_dir, *extra)
 
         with server(command, name or config.name) as srv:
+            srv.data_dir = Path(data_dir) if config.sqlite else None
             yield srv
 
 
@@ -174,9 +176,3 @@ def receiver() -> Iterator[Receiver]:
         proc.kill()
         proc.wait()
 
-
-def proc_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0

@@ -1,7 +1,8 @@
 """A fast webhook receiver for the benchmark and the soak: raw asyncio HTTP/1.1, keep-alive, in its own process.
 
 Answers every POST with 200 (empty body) and counts it: per wall-clock second, and per (job_id, status) of its
-JSON body, so duplicates show. GET /stats answers the counts as JSON; anything else is a 404.
+JSON body, so duplicates show. GET /stats answers the counts as JSON, GET /keys every [job_id, status, count]
+received; anything else is a 404.
 
 Run: python bench/receiver.py [--port 0]   (prints {"port": N} on its first line once it listens)
 """
@@ -82,8 +83,10 @@ class Conn(asyncio.Protocol):
             if head.startswith(b"post"):
                 self.counts.add(body)
                 self.transport.write(OK)
-            elif head.startswith(b"get /stats"):
-                out = json.dumps(self.counts.view()).encode()
+            elif head.startswith((b"get /stats", b"get /keys")):
+                view = self.counts.view() if head.startswith(b"get /stats") else \
+                    [[job, status, n] for (job, status), n in self.counts.keys.items()]
+                out = json.dumps(view).encode()
                 self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                                      + str(len(out)).encode() + b"\r\n\r\n" + out)
             else:
