@@ -5,7 +5,8 @@ Responses must carry Content-Length (Starlette's JSON responses do); chunked bod
 
 As a process:  python bench/loadgen.py --port 8080 --path /status --duration 5
 (--ids FILE cycles {id} in --path over the file's lines; {n} in --body is a per-request counter).
-Prints one JSON object: requests, seconds, rps, errors (by status), disconnects, and bodies if --collect.
+Prints one JSON object: requests, seconds, rps, errors (by status), disconnects, latency percentiles in
+milliseconds (p50, p90, p99, p999, max: of the measured window, from a fixed histogram), and bodies if --collect.
 """
 
 from __future__ import annotations
@@ -25,12 +26,68 @@ except ImportError:  # plain asyncio works, just slower
     uvloop = None
 
 
+class Histogram:
+    """Latencies in fixed bins: 10 us wide below 10 ms, 100 us below 100 ms, 1 ms below 10 s (one bin above).
+    Recording is an index computation and an increment; a percentile is a scan over ~12k counters."""
+
+    EDGES = ((10_000, 10, 0), (100_000, 100, 1_000), (10_000_000, 1_000, 1_900))  # (below us, width, first bin)
+    SIZE = 1_900 + 9_900 + 1
+
+    def __init__(self) -> None:
+        self.counts = [0] * self.SIZE
+        self.n = 0
+        self.max_us = 0
+
+    def record(self, seconds: float) -> None:
+        us = int(seconds * 1_000_000)
+        if us < 10_000:
+            i = us // 10
+        elif us < 100_000:
+            i = 1_000 + (us - 10_000) // 100
+        elif us < 10_000_000:
+            i = 1_900 + (us - 100_000) // 1_000
+        else:
+            i = self.SIZE - 1
+        self.counts[i] += 1
+        self.n += 1
+        if us > self.max_us:
+            self.max_us = us
+
+    @classmethod
+    def upper_us(cls, i: int) -> int:
+        """The upper edge of bin i, in microseconds (the figure a percentile reports: never optimistic)."""
+        lower = 0
+        for below, width, first in cls.EDGES:
+            if i < first + (below - lower) // width:
+                return lower + (i - first + 1) * width
+            lower = below
+        return 10_000_000
+
+    def percentile(self, q: float) -> float:
+        """Milliseconds below which a share q of the recorded latencies fall (0 with nothing recorded)."""
+        if not self.n:
+            return 0.0
+        rank, seen = q * self.n, 0
+        for i, c in enumerate(self.counts):
+            seen += c
+            if c and seen >= rank:
+                return (self.max_us if i == self.SIZE - 1 else min(self.upper_us(i), self.max_us)) / 1000
+        return self.max_us / 1000
+
+    def summary(self) -> dict[str, float]:
+        out = {f"p{str(q)[2:].ljust(2, '0')}": round(self.percentile(q), 3) for q in (0.5, 0.9, 0.99, 0.999)}
+        out["max"] = round(self.max_us / 1000, 3)
+        return out
+
+
 @dataclass
 class Stats:
     ok: int = 0
     errors: Counter = field(default_factory=Counter)  # status (or "malformed") -> count
     disconnects: int = 0
     bodies: list[bytes] | None = None
+    latency: Histogram = field(default_factory=Histogram)
+    measuring: bool = False  # latencies are recorded only inside the measured window
 
     @property
     def done(self) -> int:
@@ -48,6 +105,7 @@ class Conn(asyncio.Protocol):
         self.need = -1  # total bytes of the current response once its head is parsed
         self.body_at = 0
         self.transport: asyncio.Transport | None = None
+        self.sent_at = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -58,6 +116,7 @@ class Conn(asyncio.Protocol):
         if req is None:
             self.transport.close()
         else:
+            self.sent_at = time.perf_counter()
             self.transport.write(req)
 
     def data_received(self, data: bytes) -> None:
@@ -78,6 +137,8 @@ class Conn(asyncio.Protocol):
         if len(self.buf) < self.need:
             return
         status = int(self.buf[9:12])
+        if self.stats.measuring:
+            self.stats.latency.record(time.perf_counter() - self.sent_at)
         if 200 <= status < 300:
             self.stats.ok += 1
         else:
@@ -93,8 +154,9 @@ class Conn(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-def request_bytes(method: str, host: str, path: str, body: bytes = b"") -> bytes:
+def request_bytes(method: str, host: str, path: str, body: bytes = b"", headers: tuple[str, ...] = ()) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bench\r\n"
+    head += "".join(f"{h}\r\n" for h in headers)
     if method != "GET" or body:
         head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     return head.encode() + b"\r\n" + body
@@ -103,12 +165,13 @@ def request_bytes(method: str, host: str, path: str, body: bytes = b"") -> bytes
 def factory(args: argparse.Namespace, ids: list[str]) -> Callable[[int, int], bytes]:
     """(connection index, request counter) -> request bytes. GETs over ids are built once, up front."""
     host = f"{args.host}:{args.port}"
+    headers = tuple(args.header)
     if ids and not args.body:
-        built = [request_bytes(args.method, host, args.path.replace("{id}", i)) for i in ids]
+        built = [request_bytes(args.method, host, args.path.replace("{id}", i), headers=headers) for i in ids]
         return lambda c, n: built[n % len(built)]
     return lambda c, n: request_bytes(
         args.method, host, args.path.replace("{id}", ids[n % len(ids)] if ids else ""),
-        args.body.replace("{n}", str(n)).encode())
+        args.body.replace("{n}", str(n)).encode(), headers)
 
 
 async def run(args: argparse.Namespace, ids: list[str]) -> dict:
@@ -140,17 +203,21 @@ async def run(args: argparse.Namespace, ids: list[str]) -> dict:
     tasks = [asyncio.ensure_future(connection(c)) for c in range(args.conns)]
     t0 = time.perf_counter()
     if args.requests:
+        stats.measuring = True
         await asyncio.gather(*tasks)
         done, seconds = stats.done, time.perf_counter() - t0
     else:
         await asyncio.sleep(args.warmup)
         d0, t1 = stats.done, time.perf_counter()
+        stats.measuring = True
         await asyncio.sleep(args.duration)
+        stats.measuring = False
         done, seconds = stats.done - d0, time.perf_counter() - t1
         stop = True
         await asyncio.gather(*tasks)
     out = {"requests": done, "seconds": round(seconds, 3), "rps": round(done / seconds, 1),
-           "errors": {str(k): v for k, v in stats.errors.items()}, "disconnects": stats.disconnects}
+           "errors": {str(k): v for k, v in stats.errors.items()}, "disconnects": stats.disconnects,
+           "latency_ms": stats.latency.summary()}
     if stats.bodies is not None:
         out["bodies"] = [b.decode() for b in stats.bodies]
     return out
@@ -164,6 +231,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="GET")
     p.add_argument("--path", default="/", help="may contain {id}, replaced from --ids")
     p.add_argument("--body", default="", help="request body (JSON); {n} becomes a per-request counter")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="an extra request header (repeatable)")
     p.add_argument("--ids", help="file with one id per line, cycled into {id}")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds not counted")
     p.add_argument("--duration", type=float, default=5.0, help="measured seconds")

@@ -28,7 +28,7 @@ def main() -> None:
 
     def job(n: int) -> Job:
         return Job(id=f"bench-{n}", service="valossa", owner="k", request=request, timeline=[], created=0.0,
-                   data={"media": media})
+                   media=dict(media))
 
     times = []
     for n in range(args.repeat):

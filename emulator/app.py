@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .access_log import AccessLog
 from .admin import build_admin
+from .admin.errors import problem
 from .engine import Engine
 from .engine.faults import RAW_SEND
 from .engine.journal import STATUS_KEY, Journal, Record
@@ -221,6 +222,8 @@ def base_url(host: str, port: int) -> str:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(ADMIN):  # a path the admin mount cannot match (a newline in it): its own body
+        return problem(404, f"no admin route at {request.url.path!r}")
     return JSONResponse({"error": f"no emulated API at {request.url.path}"}, status_code=404)
 
 

@@ -1,11 +1,14 @@
 """What the schemathesis contract modules share: an OpenAPI document served by a live emulator, loaded as a
-schema; the fuzzing settings; the check that the served document is the file; and a client whose every
-call is validated against the document."""
+schema (with the links between its operations, for stateful runs); the fuzzing settings; the check that the
+served document is the file; and a client whose every call is validated against the document.
+
+FUZZ_EXAMPLES=N (`make fuzz`: 1000) raises every module's examples per operation, and the stateful runs, to N."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +16,38 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 
 schemathesis.experimental.OPEN_API_3_1.enable()
 
 
+def examples(default: int) -> int:
+    """The module's own count, or FUZZ_EXAMPLES when set (`make fuzz`)."""
+    return int(os.environ.get("FUZZ_EXAMPLES") or default)
+
+
 def fuzz(max_examples: int) -> Any:
     """Hypothesis settings for a schemathesis-parametrized test against a live server."""
-    return settings(max_examples=max_examples, deadline=None,
+    return settings(max_examples=examples(max_examples), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def stateful(max_examples: int, steps: int = 10) -> Any:
+    """Hypothesis settings for a stateful run: `max_examples` sequences of up to `steps` linked calls."""
+    return settings(max_examples=examples(max_examples), stateful_step_count=steps, deadline=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link added to the loaded schema: what a stateful run feeds from one answer into a next call.
+    `parameters` as "location.name": runtime expression; `body` merged into the target's generated body."""
+
+    source: tuple[str, str]  # (path, method)
+    target: tuple[str, str]
+    parameters: dict[str, str] | None = None
+    body: Any = None
+    status: str = "200"
 
 
 @dataclass(frozen=True)
@@ -29,12 +56,18 @@ class Spec:
     prefix: str  # where the API it describes is mounted
     file: Path  # the document in the source tree
     checks: tuple[Any, ...]
+    links: tuple[Link, ...] = field(default=())
     generation: Any = None  # a schemathesis GenerationConfig (e.g. which header values to make up)
 
     def load(self, base_url: str) -> Any:
         extra = {"generation_config": self.generation} if self.generation is not None else {}
-        return schemathesis.from_uri(base_url + self.path, base_url=base_url + self.prefix, validate_schema=True,
-                                     **extra)
+        schema = schemathesis.from_uri(base_url + self.path, base_url=base_url + self.prefix, validate_schema=True,
+                                       **extra)
+        for link in self.links:
+            schema.add_link(source=schema[link.source[0]][link.source[1]],
+                            target=schema[link.target[0]][link.target[1]], status_code=link.status,
+                            parameters=link.parameters, request_body=link.body)
+        return schema
 
     def assert_served(self, base_url: str) -> None:
         r = requests.get(base_url + self.path, timeout=10)
@@ -45,9 +78,10 @@ class Spec:
         return json.loads(self.file.read_text())
 
 
-def document_tests(spec: Spec, max_examples: int) -> tuple[Any, Any, Any]:
+def document_tests(spec: Spec, max_examples: int, stateful_examples: int = 5) -> tuple[Any, Any, Any, Any]:
     """For a module with a `server` fixture (a live emulator's base URL): the schema fixture, the fuzzing
-    test over every operation, and the served-document test. Assign them to module-level names."""
+    test over every operation, the served-document test and the stateful test (sequences of calls along the
+    spec's links, each answer checked). Assign them to module-level names."""
 
     @pytest.fixture(scope="module")
     def api_schema(server: str) -> Any:
@@ -63,7 +97,25 @@ def document_tests(spec: Spec, max_examples: int) -> tuple[Any, Any, Any]:
     def test_served_document_is_the_file(server: str) -> None:
         spec.assert_served(server)
 
-    return api_schema, test_conforms, test_served_document_is_the_file
+    def test_stateful_conforms(api_schema: Any) -> None:
+        assert spec.links, "no links: nothing stateful to run"
+
+        class Machine(api_schema.as_state_machine()):  # type: ignore[misc]
+            def validate_response(self, response: Any, case: Any, additional_checks: Any = ()) -> None:
+                case.validate_response(response, checks=spec.checks)
+
+            def _add_results_to_targets(self, targets: Any, results: Any) -> None:
+                # Schemathesis 3 files a step's answer under the link it can feed (or drops it) by overriding
+                # hypothesis' _add_result_to_targets, which newer hypothesis renamed: without this every answer
+                # lands in the catch-all bundle and the run stops after one call ("No progress can be made").
+                for result in results:
+                    target = None if result is None else self._get_target_for_result(result)
+                    if target is not None:
+                        super()._add_results_to_targets((target,), [result])
+
+        run_state_machine_as_test(Machine, settings=stateful(stateful_examples))
+
+    return api_schema, test_conforms, test_served_document_is_the_file, test_stateful_conforms
 
 
 class Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from ..services import Service
 from .errors import AdminError, load_json
 
 ADMIN_SPEC = Path(__file__).with_name("openapi.json")  # this API's own document, served as admin.json
+# Virtual time stays below this, so every timestamp (and the timers set after it) still reads as an ISO date:
+# datetime ends at the year 9999, and `make fuzz` walked the clock past it with advances of up to 1e9 s.
+LAST_MOMENT = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 
 
 def routes(engine: Engine, services: list[Service]) -> list[Route]:
@@ -43,6 +47,8 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         seconds = data.get("seconds") if isinstance(data, dict) else None
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 10**9:
             raise AdminError(400, "seconds: expected a number of simulated seconds between 0 and 1e9")
+        if engine.clock.now() + seconds > LAST_MOMENT:
+            raise AdminError(400, "seconds: the clock would pass the year 9000, where virtual time stops")
         fired = await engine.advance(float(seconds))
         return JSONResponse({**clock_view(), "fired": fired})
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from contract import Client, Spec, document_tests
+from contract import Client, Link, Spec, document_tests
 from helpers import Receiver, live
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,7 +27,18 @@ from emulator.settings import Settings
 pytestmark = pytest.mark.contract
 
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
-SPEC = Spec("/_emulator/openapi/admin.json", "/_emulator", admin_core.ADMIN_SPEC, CHECKS)
+# For stateful runs: ids from the lists into the calls on one job or webhook, and a job's journal entries.
+# (An operation with incoming links is only called through them: /jobs and /webhooks stay roots.)
+FIRST_JOB = {"path.id": "$response.body#/jobs/0/id"}
+LINKS = (
+    *(Link(("/jobs", "GET"), (path, method), FIRST_JOB) for path, method in (
+        ("/jobs/{id}", "GET"), ("/jobs/{id}/advance", "POST"), ("/jobs/{id}/complete", "POST"),
+        ("/jobs/{id}/fail", "POST"))),
+    Link(("/webhooks", "GET"), ("/webhooks/{id}/redeliver", "POST"), {"path.id": "$response.body#/webhooks/0/id"}),
+    Link(("/webhooks", "GET"), ("/jobs/{id}", "GET"), {"path.id": "$response.body#/webhooks/0/job_id"}),
+    Link(("/webhooks", "GET"), ("/requests", "GET"), {"query.job_id": "$response.body#/webhooks/0/job_id"}),
+)
+SPEC = Spec("/_emulator/openapi/admin.json", "/_emulator", admin_core.ADMIN_SPEC, CHECKS, LINKS)
 
 
 def emulator_settings() -> Settings:
@@ -46,8 +57,10 @@ def server() -> Iterator[str]:
         yield url
 
 
-# Schemathesis fuzzes every operation, each response checked with CHECKS; and the served document is the file.
-api_schema, test_admin_api_conforms, test_served_document_is_the_file = document_tests(SPEC, max_examples=40)
+# Schemathesis fuzzes every operation and walks the links, each response checked with CHECKS; and the served
+# document is the file. FUZZ_EXAMPLES (make fuzz) raises the counts.
+api_schema, test_admin_api_conforms, test_served_document_is_the_file, test_admin_api_stateful = document_tests(
+    SPEC, max_examples=40)
 
 
 # --- the document itself

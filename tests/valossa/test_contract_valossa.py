@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from contract import Client, Spec, document_tests
+from contract import Client, Link, Spec, document_tests
 from helpers import live
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,8 +33,22 @@ CHECKS = (
     response_schema_conformance,
     response_headers_conformance,
 )
+# For stateful runs: a new job's id (and its key) into every call about a job; an upload's id into its chunk and
+# finalize calls. (No link into new_job: an operation with incoming links is only called through them.)
+KEY = "$request.body#/api_key"
+JOB = {"query.api_key": KEY, "query.job_id": "$response.body#/job_id"}
+UPLOAD = {"api_key": KEY, "upload_id": "$response.body#/upload_id"}
+LINKS = (
+    Link(("/new_job", "POST"), ("/job_status", "GET"), JOB),
+    Link(("/new_job", "POST"), ("/job_results", "GET"), JOB),
+    Link(("/new_job", "POST"), ("/list_jobs", "GET"), {"query.api_key": KEY}),
+    Link(("/new_job", "POST"), ("/cancel_job", "POST"), body={"api_key": KEY, "job_id": "$response.body#/job_id"}),
+    Link(("/new_job", "POST"), ("/delete_job", "POST"), body={"api_key": KEY, "job_id": "$response.body#/job_id"}),
+    Link(("/initialize_file_upload", "POST"), ("/send_file_chunk", "POST"), body=UPLOAD),
+    Link(("/initialize_file_upload", "POST"), ("/finalize_file_upload", "POST"), body=UPLOAD),
+)
 SPEC = Spec("/_emulator/openapi/valossa.json", "/core/1.0", Path(core_routes.__file__).with_name("openapi.json"),
-            CHECKS)
+            CHECKS, LINKS)
 VIDEO = "https://example.com/video.mp4"
 CANNED = "https://media.example.org/canned/charade-first-10-minutes.mp4"  # fixtures/valossa/mapping.yaml
 
@@ -50,8 +64,10 @@ def server() -> Iterator[str]:
         yield url
 
 
-# Schemathesis fuzzes every operation, each response checked with CHECKS; and the served document is the file.
-api_schema, test_api_conforms, test_served_document_is_the_file = document_tests(SPEC, max_examples=50)
+# Schemathesis fuzzes every operation and walks the links, each response checked with CHECKS; and the served
+# document is the file. FUZZ_EXAMPLES (make fuzz) raises the counts.
+api_schema, test_api_conforms, test_served_document_is_the_file, test_api_stateful = document_tests(
+    SPEC, max_examples=50)
 
 
 # --- the document itself
