@@ -78,10 +78,9 @@ class Spec:
         return json.loads(self.file.read_text())
 
 
-def document_tests(spec: Spec, max_examples: int, stateful_examples: int = 5) -> tuple[Any, Any, Any, Any]:
+def document_tests(spec: Spec, max_examples: int) -> tuple[Any, Any, Any]:
     """For a module with a `server` fixture (a live emulator's base URL): the schema fixture, the fuzzing
-    test over every operation, the served-document test and the stateful test (sequences of calls along the
-    spec's links, each answer checked). Assign them to module-level names."""
+    test over every operation, and the served-document test. Assign them to module-level names."""
 
     @pytest.fixture(scope="module")
     def api_schema(server: str) -> Any:
@@ -96,6 +95,13 @@ def document_tests(spec: Spec, max_examples: int, stateful_examples: int = 5) ->
 
     def test_served_document_is_the_file(server: str) -> None:
         spec.assert_served(server)
+
+    return api_schema, test_conforms, test_served_document_is_the_file
+
+
+def stateful_test(spec: Spec, max_examples: int = 5) -> Any:
+    """For a module with document_tests' `api_schema` fixture and a spec with links: the stateful test
+    (sequences of up to 10 calls along the links, each answer checked). Assign it to a module-level name."""
 
     def test_stateful_conforms(api_schema: Any) -> None:
         assert spec.links, "no links: nothing stateful to run"
@@ -113,9 +119,9 @@ def document_tests(spec: Spec, max_examples: int, stateful_examples: int = 5) ->
                     if target is not None:
                         super()._add_results_to_targets((target,), [result])
 
-        run_state_machine_as_test(Machine, settings=stateful(stateful_examples))
+        run_state_machine_as_test(Machine, settings=stateful(max_examples))
 
-    return api_schema, test_conforms, test_served_document_is_the_file, test_stateful_conforms
+    return test_stateful_conforms
 
 
 class Client:

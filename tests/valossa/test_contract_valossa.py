@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from contract import Client, Link, Spec, document_tests
+from contract import Client, Link, Spec, document_tests, stateful_test
 from helpers import live
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -66,8 +66,8 @@ def server() -> Iterator[str]:
 
 # Schemathesis fuzzes every operation and walks the links, each response checked with CHECKS; and the served
 # document is the file. FUZZ_EXAMPLES (make fuzz) raises the counts.
-api_schema, test_api_conforms, test_served_document_is_the_file, test_api_stateful = document_tests(
-    SPEC, max_examples=50)
+api_schema, test_api_conforms, test_served_document_is_the_file = document_tests(SPEC, max_examples=50)
+test_api_stateful = stateful_test(SPEC)
 
 
 # --- the document itself
