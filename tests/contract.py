@@ -17,8 +17,25 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 schemathesis.experimental.OPEN_API_3_1.enable()
+
+# What every emulated API's answers are checked for: no 5xx, and status, content type, body and headers as its
+# document says.
+CHECKS: tuple[Any, ...] = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+)
 
 
 def examples(default: int) -> int:

@@ -11,17 +11,10 @@ from typing import Any, ClassVar
 
 import pytest
 import requests
-from contract import Client, Spec, document_tests, fuzz
+from contract import CHECKS, Client, Spec, document_tests, fuzz
 from helpers import live
 from hypothesis import settings
 from schemathesis import GenerationConfig
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from emulator.services.clipzy import routes as clipzy_routes
 from emulator.services.clipzy.mp4 import mp4_bytes
@@ -29,13 +22,6 @@ from emulator.settings import Settings
 
 pytestmark = pytest.mark.contract
 
-CHECKS = (
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-)
 # No made-up bearer tokens (the document's optional bearerAuth): the server runs without one, and schemathesis
 # makes tokens with control characters, which the HTTP server itself refuses (400) before any service sees them.
 # tests/clipzy/test_clipzy_http.py tests the token.

@@ -7,15 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from contract import Client, Spec, document_tests
+from contract import CHECKS, Client, Spec, document_tests
 from helpers import live
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from emulator.services.gateway import HERE
 from emulator.services.gateway.auth import AUTH_ROUTES
@@ -23,8 +16,6 @@ from emulator.settings import Settings
 
 pytestmark = pytest.mark.contract
 
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance)
 SPEC = Spec("/_emulator/openapi/auth.json", "", HERE / "auth.json", CHECKS)
 GOOD = {"grant_type": "client_credentials", "client_id": "emulator-client", "client_secret": "emulator-secret",
         "audience": "https://ai-gateway.emulator/"}

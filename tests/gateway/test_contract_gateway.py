@@ -11,15 +11,8 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from contract import Client, Spec, fuzz
+from contract import CHECKS, Client, Spec, fuzz
 from helpers import live
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from emulator.services.gateway import HERE
 from emulator.services.gateway.routes import PREFIX, ROUTES
@@ -27,8 +20,6 @@ from emulator.settings import Settings
 
 pytestmark = pytest.mark.contract
 
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance)
 SPEC = Spec("/_emulator/openapi/gateway.json", "", HERE / "openapi.json", CHECKS)
 AUDIENCE = "https://ai-gateway.emulator/"
 

@@ -10,15 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from contract import Client, Spec, document_tests
+from contract import CHECKS, Client, Spec, document_tests
 from helpers import live
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from valossa.trainer import jpeg, png
 
 from emulator.services.valossa import training
@@ -26,13 +19,6 @@ from emulator.settings import Settings
 
 pytestmark = pytest.mark.contract
 
-CHECKS = (
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-)
 SPEC = Spec("/_emulator/openapi/valossa-training.json", "/training/1.0",
             Path(training.__file__).with_name("training-openapi.json"), CHECKS)
 JSON = "application/json"

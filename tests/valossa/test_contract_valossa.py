@@ -10,15 +10,8 @@ from typing import Any
 
 import pytest
 import requests
-from contract import Client, Link, Spec, document_tests, stateful_test
+from contract import CHECKS, Client, Link, Spec, document_tests, stateful_test
 from helpers import live
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from emulator.services.valossa import routes as core_routes
 from emulator.services.valossa.results import RESULT_TYPES, TEXT_TYPES
@@ -26,13 +19,6 @@ from emulator.settings import Settings
 
 pytestmark = pytest.mark.contract
 
-CHECKS = (
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-)
 # For stateful runs: a new job's id (and its key) into every call about a job; an upload's id into its chunk and
 # finalize calls. (No link into new_job: an operation with incoming links is only called through them.)
 KEY = "$request.body#/api_key"
