@@ -23,6 +23,7 @@ from typing import Any
 
 import aiosqlite
 
+from . import codec
 from .model import Job, Webhook
 from .store import MemoryStore
 
@@ -147,7 +148,7 @@ class SqliteStore(MemoryStore):
             if not batch:
                 continue
             if self._meta_dirty:
-                batch += [(META_UPSERT, (key, json.dumps(self.meta[key])))
+                batch += [(META_UPSERT, (key, codec.dumps(self.meta[key])))
                           for key in sorted(self._meta_dirty) if key in self.meta]
                 self._meta_dirty.clear()
             self._writing = True
@@ -167,7 +168,7 @@ class SqliteStore(MemoryStore):
 
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
-        body = json.dumps(job.to_dict(), separators=(",", ":"))
+        body = codec.dumps(job.to_dict())
         params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body, job.kind)
         if wait:
             await self._write(JOB_UPSERT, params)
@@ -180,7 +181,7 @@ class SqliteStore(MemoryStore):
             await self.put_job(job, wait=wait)
             return
         self._cache(job)
-        params = (job.next_due, job.step, job.step_started, json.dumps(job.history, separators=(",", ":")), job.id)
+        params = (job.next_due, job.step, job.step_started, codec.dumps(job.history), job.id)
         if wait:
             await self._write(JOB_MOVE, params)
         else:
@@ -247,11 +248,11 @@ class SqliteStore(MemoryStore):
     # --- webhooks, records, meta: small, kept whole in memory and written through
     async def put_webhook(self, hook: Webhook) -> None:
         await super().put_webhook(hook)
-        await self._write("INSERT OR REPLACE INTO webhooks VALUES (?, ?)", (hook.id, json.dumps(hook.to_dict())))
+        await self._write("INSERT OR REPLACE INTO webhooks VALUES (?, ?)", (hook.id, codec.dumps(hook.to_dict())))
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
         await super().put_record(kind, key, value)
-        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
+        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, codec.dumps(value)))
 
     async def delete_record(self, kind: str, key: str) -> None:
         await super().delete_record(kind, key)
@@ -259,7 +260,7 @@ class SqliteStore(MemoryStore):
 
     async def set_meta(self, key: str, value: Any) -> None:
         await super().set_meta(key, value)
-        await self._write(META_UPSERT, (key, json.dumps(value)))
+        await self._write(META_UPSERT, (key, codec.dumps(value)))
 
     def note_meta(self, key: str, value: Any) -> None:
         """Written once at the end of the next group, whatever the times it changed meanwhile (id counters
