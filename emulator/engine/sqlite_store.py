@@ -46,6 +46,7 @@ JOB_UPSERT = (
 )
 JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
 JOB_COLUMNS = "body, step, step_started, history, next_due"
+END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
@@ -177,11 +178,11 @@ class SqliteStore(MemoryStore):
             self._wake.set()
 
     async def move_job(self, job: Job, *, wait: bool = True) -> None:
-        if job.next_due is None:  # at an end (or a hold): written whole, its timeline settled
-            await self.put_job(job, wait=wait)
-            return
         self._cache(job)
-        params = (job.next_due, job.step, job.step_started, codec.dumps(job.history), job.id)
+        # At an end the job in memory has settled its timeline to the end step; the body in the file still has
+        # the whole timeline, and the end is its last step (the timeline changes only by a jump, written whole).
+        step = END if job.next_due is None and job.step == len(job.timeline) - 1 else job.step
+        params = (job.next_due, step, job.step_started, codec.dumps(job.history), job.id)
         if wait:
             await self._write(JOB_MOVE, params)
         else:
@@ -297,6 +298,8 @@ def _job(row: Any) -> Job:
     body, step, step_started, history, next_due = row
     data = json.loads(body)
     if history is not None:
+        if step == END:
+            step = len(data["timeline"]) - 1
         data.update(step=step, step_started=step_started, history=json.loads(history), next_due=next_due)
     job = Job.from_dict(data)
     job.settle()
