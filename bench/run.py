@@ -1,8 +1,9 @@
 """Benchmark the emulator against a bare Starlette app: the configuration users run and the fastest one.
 
-Figures (see bench/README.md): startup, throughput and p99 latency of each polled service endpoint and of job
-creation as ratios to bare Starlette on uvicorn, the access log's cost, memory per ended job, webhook deliveries
-per second, the scheduler's CPU with 10k jobs in flight, and the SQLite store with 100k jobs.
+Figures (see bench/README.md): startup; per service in SERVICES (Valossa, Clipzy, the AI Gateway), throughput and
+p99 latency of its poll and create calls as ratios to bare Starlette on uvicorn, the access log's cost, memory per
+ended job, webhook deliveries per second; the scheduler's CPU with 10k jobs in flight, and the SQLite store with
+100k jobs (Valossa's).
 
 Run: .venv/bin/python bench/run.py [--quick]. Prints a table and writes bench/results.json; always exits 0
 (these are figures, not a test). Servers, the load generator and the webhook receiver each run in their own

@@ -343,7 +343,7 @@ async def clipzy_cancel(c: Client) -> None:
 # --- AI Gateway: /v1 (Bearer tokens from /oauth/token)
 
 GW_KINDS = {  # collection -> (JSON:API type, input); mostly short text translations: 2 workers do them all
-    "translations": ("translation-job", 8),
+    "translations": ("translation-job", 10),
     "transcriptions": ("transcription-job", 2),
     "video-analyses": ("video-analysis-job", 1),
 }
@@ -373,7 +373,7 @@ def gateway_input(c: Client, collection: str) -> dict[str, Any]:
         return {"input": {"type": "text", "content": words, "target_language": c.rng.choice(("fr", "de", "fi"))}}
     if collection == "transcriptions":
         return {"input": {"type": "video", "url": url}, "options": {"format": c.rng.choice(("json", "srt"))}}
-    return {"input": {"url": url, "features": ["labels", "scenes"]}}
+    return {"input": {"url": url, "features": ["labels"]}}
 
 
 async def gateway_create(c: Client, callback: bool = False) -> None:
