@@ -75,6 +75,7 @@ class Polled:
     end_after: float = 1e6  # simulated seconds one clock advance needs to end every job created at frozen time
     max_jobs: int | None = None  # at most this many jobs for the memory and webhook figures (None: the flags')
     hooks_per_job: int = 1  # callbacks one job sends on its way (the end state's and any progress events)
+    going: tuple[str, ...] = ("queued", "processing")  # its states before an end state
 
 
 def gateway_token(srv: Server, args: argparse.Namespace, n: int) -> Prepared:
@@ -113,7 +114,8 @@ GATEWAY_INPUT = '"input":{"type":"video","url":"https://example.com/video-{n}.mp
 SERVICES: list[Polled] = [
     Polled("valossa", "new_job", "job_status", "/core/1.0/new_job", '{"api_key":"bench-key",' + VALOSSA_MEDIA + "}",
            f"/core/1.0/job_status?api_key={KEY}&job_id={{id}}",
-           callback_body='{"api_key":"bench-key",' + VALOSSA_MEDIA + ',"callback":{"url":"{callback}"}}'),
+           callback_body='{"api_key":"bench-key",' + VALOSSA_MEDIA + ',"callback":{"url":"{callback}"}}',
+           going=("queued", "on_hold", "preparing_analysis", "processing")),
     Polled("clipzy", "POST /jobs", "GET /jobs/{id}", "/api/v1/jobs", '{"video_id":"{ref}"}', "/api/v1/jobs/{id}",
            id_path=("data", "job_id"), callback_body='{"video_id":"{ref}","webhook_url":"{callback}"}',
            setup=clipzy_videos),
@@ -122,6 +124,7 @@ SERVICES: list[Polled] = [
     Polled("gateway", "POST /v1/transcriptions", "GET /v1/transcriptions/{id}", "/v1/transcriptions",
            '{"data":{"type":"transcription-job","attributes":{' + GATEWAY_INPUT + "}}}", "/v1/transcriptions/{id}",
            id_path=("data", "id"), setup=gateway_token, end_after=1e8, max_jobs=10_000, hooks_per_job=5,
+           going=("pending", "processing"),
            callback_body='{"data":{"type":"transcription-job","attributes":{' + GATEWAY_INPUT
            + ',"webhook":{"url":"{callback}"}}}}'),
 ]
@@ -362,15 +365,18 @@ def memory(res: dict, args: argparse.Namespace) -> None:
             advanced = advance(srv, svc.end_after)
             ended_after = time.perf_counter() - t0
             after = srv.rss_mb()
-            status, ended = request(srv.port, "GET", f"/_emulator/jobs?service={svc.service}&limit={n + 2000}")
-            states = Counter(j["state"] for j in (ended or {}).get("jobs", [])) if status == 200 else {}
+            states = Counter[str]()  # jobs not ended (views of ended ones carry results: slow by the thousand)
+            for state in svc.going:
+                status, going = request(srv.port, "GET", f"/_emulator/jobs?service={svc.service}&status={state}"
+                                        f"&limit={n + 2000}", timeout=120)
+                states[state] += len((going or {}).get("jobs", [])) if status == 200 else 0
         res[f"memory:{svc.service}"] = {
             "jobs": n, "rss_before_mb": round(before, 1), "rss_in_flight_mb": round(in_flight, 1),
             "rss_after_mb": round(after["VmRSS"], 1), "peak_mb": round(after["VmHWM"], 1),
             "bytes_per_job": round((after["VmRSS"] - before) * 1024 * 1024 / n),
             "bytes_per_job_in_flight": round((in_flight - before) * 1024 * 1024 / n),
             "create_rps": populate["rps"], "advance_s": round(ended_after, 2),
-            "timers_fired": advanced.get("fired"), "states": dict(states),
+            "timers_fired": advanced.get("fired"), "not_ended": {k: v for k, v in states.items() if v},
         }
 
 
@@ -391,7 +397,7 @@ def webhooks(res: dict, args: argparse.Namespace) -> None:
             thread = threading.Thread(target=advance, args=(srv, svc.end_after), daemon=True)
             thread.start()
             last, still = -1, time.perf_counter()
-            while time.perf_counter() - t0 < max(60.0, expected / 100):
+            while time.perf_counter() - t0 < max(120.0, expected / 20):  # a Gateway burst ends slowly
                 time.sleep(0.25)
                 total = rcv.stats()["total"]
                 if total >= expected and not thread.is_alive():
@@ -401,6 +407,9 @@ def webhooks(res: dict, args: argparse.Namespace) -> None:
                 elif time.perf_counter() - still > 5 and not thread.is_alive():
                     break
             thread.join(timeout=60)
+            answered = not thread.is_alive()
+            if not answered:
+                print("  ! the advance has not answered: the server is still ending jobs")
             stats = rcv.stats()
             server_cpu = (srv.cpu_seconds() - cpu) / (time.perf_counter() - t0)
             # What the outbox says of the rest: still pending (and why), failed.
@@ -424,7 +433,7 @@ def webhooks(res: dict, args: argparse.Namespace) -> None:
                 "server_cpu": round(server_cpu, 2), "outbox": dict(outbox),
                 "undelivered_errors": dict(errors),
                 "undelivered_unattempted": sum(1 for h in hooks if h["status"] != "delivered" and not h["attempts"]),
-                "outbox_answered": status == 200,
+                "outbox_answered": status == 200, "advance_answered": answered,
             }
 
 
@@ -536,9 +545,8 @@ def verdicts(res: dict, args: argparse.Namespace) -> list[Row]:
     for svc in SERVICES:
         m = res.get(f"memory:{svc.service}")
         if m:
-            ended = m.get("states", {})
-            note = "" if set(ended) <= {"finished", "completed", "error", "failed"} else \
-                " (not all ended: " + ", ".join(f"{k} {v}" for k, v in ended.items()) + ")"
+            going = m.get("not_ended", {})
+            note = " (not ended: " + ", ".join(f"{k} {v}" for k, v in going.items()) + ")" if going else ""
             add(f"{svc.service} memory per ended job, in memory ({m['jobs']:,} jobs)",
                 f"{m['bytes_per_job']:,} B ({m['rss_before_mb']:.0f} -> {m['rss_after_mb']:.0f} MB){note}",
                 target=f"<= {MEMORY_PER_JOB:,} B", ok=m["bytes_per_job"] <= MEMORY_PER_JOB if svc.gates else None)
@@ -553,6 +561,8 @@ def verdicts(res: dict, args: argparse.Namespace) -> list[Row]:
                 note += " (" + ", ".join(f"{k or 'no error'} {v}" for k, v in w["undelivered_errors"].items()) + ")"
             if lost and w.get("undelivered_unattempted"):
                 note += f" ({w['undelivered_unattempted']} never attempted)"
+            if lost and not w.get("advance_answered", True):
+                note += " (the advance had not answered: jobs still ending)"
             if lost and not w.get("outbox_answered", True):
                 note += " (the outbox did not answer: server still busy)"
             note += f", {w['duplicates']} duplicates" if w["duplicates"] else ""
@@ -638,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     global SELF_TEST
     SELF_TEST = args.self_test
+    if SELF_TEST:  # the bare app answers Valossa's two paths only (and needs no setup)
+        SERVICES[:] = [VALOSSA]
     q = args.quick
 
     def default(name: str, full: float, quick: float) -> None:
