@@ -84,6 +84,10 @@ class ColdJobs:
         if self._filled * 2 > len(self._slots) or len(self._start) > 2 * self._live + 1024:
             self._rebuild()
 
+    def get(self, job_id: str) -> Job | None:
+        entry = self._find(job_id, hash(job_id))[1]
+        return None if entry < 0 else self.load(entry)
+
     def pop(self, job_id: str) -> Job | None:
         slot, entry = self._find(job_id, hash(job_id))
         if entry < 0:

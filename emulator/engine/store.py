@@ -14,12 +14,16 @@ class MemoryStore:
     """The in-process store; also the base of SqliteStore, whose reads it serves from the same dicts.
 
     Jobs live in three tiers: every job with a pending timer (its timer needs it), the `recent_size` ended jobs
-    written or read most recently, and the rest (`_evict`): here kept as their encoded JSON with the fields
-    lists filter on (about 0.8 KB a job instead of 2.5 KB as objects); SqliteStore reads them back from its
-    file instead. A job read back joins the recent ones.
+    read (SqliteStore: written or read) most recently, and the rest (`_evict`): here kept encoded in the cold
+    tier (cold.py: about 0.9 KB a job, no Python object each); SqliteStore reads them back from its file
+    instead. A job read back joins the recent ones.
+
+    Here an ended job that is written goes cold at once: ended jobs kept as objects would stay scattered over
+    the allocator's arenas among those of the jobs that ended with them, and keep them all resident.
     """
 
     recent_size = 2_000
+    keep_written = False  # SqliteStore: True (a read from its file costs much more than decoding)
 
     def __init__(self) -> None:
         self.active: dict[str, Job] = {}  # jobs with a pending timer
@@ -46,12 +50,16 @@ class MemoryStore:
         self.meta.clear()
 
     # --- jobs
-    def _cache(self, job: Job) -> None:
+    def _cache(self, job: Job, *, read: bool = False) -> None:
         if job.next_due is not None:
             self.active[job.id] = job
             self.jobs.pop(job.id, None)
             return
         self.active.pop(job.id, None)
+        if not (read or self.keep_written):
+            self.jobs.pop(job.id, None)
+            self._evict(job)
+            return
         self.jobs[job.id] = job
         self.jobs.move_to_end(job.id)
         if len(self.jobs) > self.recent_size:
@@ -80,7 +88,7 @@ class MemoryStore:
         if job is None:
             job = self.cold.pop(job_id)
             if job is not None:
-                self._cache(job)
+                self._cache(job, read=True)
         return job
 
     def timed_job(self, job_id: str) -> Job | None:
