@@ -5,32 +5,54 @@ arenas among the objects of jobs still in flight, and one live object keeps its 
 100k jobs ended at once, RSS stayed at its in-flight peak. Here a job's id and encoded form go into one
 bytearray, what lists filter on into arrays, and a hash table of entry numbers (open addressing, linear
 probing over an array) finds a job by id. Large buffers live outside those arenas and are freed whole.
+
+Records are deflated against a dictionary: the first job of the same service and kind (jobs of a kind share
+most of their JSON), about 100 bytes instead of 800 for a Valossa job, for ~25 µs to pack and ~10 to unpack.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from array import array
 from collections.abc import Iterator
 
 from .model import Job
 
 DELETED = -1  # a slot whose entry was removed: probing goes on past it
+# Raw deflate with a 2 KiB window and little state: copying a primed compressor per record must be cheap.
+WBITS, LEVEL, MEM_LEVEL = -11, 1, 2
 
 
 def encode(job: Job) -> bytes:
     return json.dumps(job.to_dict(), separators=(",", ":")).encode()
 
 
-def decode(body: bytes | memoryview) -> Job:
-    job = Job.from_dict(json.loads(bytes(body)))
+def decode(raw: bytes) -> Job:
+    job = Job.from_dict(json.loads(raw))
     job.settle()
     return job
 
 
+class Packer:
+    """Deflates records against one dictionary; the primed compressor is copied for each record."""
+
+    def __init__(self, zdict: bytes) -> None:
+        self.zdict = zdict
+        self.base = zlib.compressobj(LEVEL, zlib.DEFLATED, WBITS, MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, zdict)
+
+    def pack(self, raw: bytes) -> bytes:
+        c = self.base.copy()
+        return c.compress(raw) + c.flush()
+
+    def unpack(self, packed: bytes) -> bytes:
+        d = zlib.decompressobj(WBITS, self.zdict)
+        return d.decompress(packed) + d.flush()
+
+
 class ColdJobs:
     """Entries are appended; replacing or removing a job leaves its old entry dead until the next compaction.
-    A record is the id's length (2 bytes), the id, then the job's JSON."""
+    A record is the id's length (2 bytes), the id, then the job's JSON deflated by its kind's Packer."""
 
     def __init__(self) -> None:
         self.clear()
@@ -45,6 +67,7 @@ class ColdJobs:
         self._ref = array("q")  # hash(ref), 0 for none; a match is confirmed on the decoded job
         self._groups: list[tuple[str, str, str]] = []
         self._group_ids: dict[tuple[str, str, str], int] = {}
+        self._packers: dict[tuple[str, str], Packer] = {}  # by (service, kind)
         self._slots = array("q", bytes(8 * 16))  # entry + 1; 0: never used; DELETED
         self._filled = 0  # slots not 0
         self._live = 0
@@ -72,8 +95,12 @@ class ColdJobs:
             self._groups.append(group)
         start = len(self._data)
         self._data += len(idb).to_bytes(2, "big")
+        raw = encode(job)
+        packer = self._packers.get((job.service, job.kind))
+        if packer is None:
+            packer = self._packers[(job.service, job.kind)] = Packer(raw)
         self._data += idb
-        self._data += encode(job)
+        self._data += packer.pack(raw)
         self._slots[slot] = len(self._start) + 1
         self._start.append(start)
         self._end.append(len(self._data))
@@ -118,8 +145,8 @@ class ColdJobs:
     def load(self, entry: int) -> Job:
         start = self._start[entry]
         n = int.from_bytes(self._data[start:start + 2], "big")
-        with memoryview(self._data) as view:
-            return decode(view[start + 2 + n:self._end[entry]])
+        service, kind, _ = self._groups[self._group[entry]]
+        return decode(self._packers[(service, kind)].unpack(self._data[start + 2 + n:self._end[entry]]))
 
     # --- the table
     def _id(self, entry: int) -> str:
