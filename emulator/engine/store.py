@@ -15,7 +15,7 @@ class MemoryStore:
 
     Jobs live in three tiers: every job with a pending timer (its timer needs it), the `recent_size` ended jobs
     read (SqliteStore: written or read) most recently, and the rest (`_evict`): here kept encoded in the cold
-    tier (cold.py: about 0.9 KB a job, no Python object each); SqliteStore reads them back from its file
+    tier (cold.py: about 0.25 KB a job, no Python object each); SqliteStore reads them back from its file
     instead. A job read back joins the recent ones.
 
     Here an ended job that is written goes cold at once: ended jobs kept as objects would stay scattered over
@@ -27,7 +27,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.active: dict[str, Job] = {}  # jobs with a pending timer
-        self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest write or read first
+        self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest read (or write) first
         self.cold = ColdJobs()
         self.webhooks: dict[str, Webhook] = {}
         self.records: dict[tuple[str, str], dict[str, Any]] = {}
