@@ -163,6 +163,8 @@ class SqliteStore(MemoryStore):
                 if not w.done():
                     w.set_exception(error) if error else w.set_result(None)
 
+    keep_written = True
+
     # --- jobs
     def _evict(self, job: Job) -> None:
         pass  # in the file already: read back from there when asked for
