@@ -17,6 +17,7 @@ import zlib
 from array import array
 from collections.abc import Iterator
 
+from . import codec
 from .model import Job
 
 DELETED = -1  # a slot whose entry was removed: probing goes on past it
@@ -25,7 +26,7 @@ WBITS, LEVEL, MEM_LEVEL = -11, 1, 2
 
 
 def encode(job: Job) -> bytes:
-    return json.dumps(job.to_dict(), separators=(",", ":")).encode()
+    return codec.dumpb(job.to_dict())
 
 
 def decode(raw: bytes) -> Job:
