@@ -6,6 +6,7 @@ Swagger UI at /swagger/."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,16 +47,15 @@ def cors(app: ASGIApp) -> ASGIApp:
                           expose_headers=["Location", "WWW-Authenticate"])
 
 
-def _new_ring() -> KeyRing:
-    return KeyRing.open(None)
-
-
 def build(engine: Engine, settings: Settings) -> Service:
     section = settings.section(Section)
-    keys: KeyRing | Callable[[], KeyRing] = _new_ring  # in memory: made when first needed
-    if not settings.in_memory:
-        try:  # read (or made and saved) now: a broken key file stops the server with a message
-            keys = KeyRing.open(settings.data_dir / SERVICE)
+    # A new RSA key (~0.1 s, and cryptography's import) is made when first needed, not at startup: in memory,
+    # and in a data dir that has none yet (saved there then).
+    directory = None if settings.in_memory else settings.data_dir / SERVICE
+    keys: KeyRing | Callable[[], KeyRing] = partial(KeyRing.open, directory)
+    if directory is not None:
+        try:  # a saved ring is read now: a broken key file stops the server with a message
+            keys = KeyRing.saved(directory) or keys
         except KeyFileError as exc:
             raise _settings_error(f"gateway: {exc}") from None
     links = Links(engine, section.issuer)

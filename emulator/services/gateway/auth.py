@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-import jwt
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -172,6 +171,8 @@ class Auth:
             return None
 
     def _log(self, body: dict[str, Any], now: float, scenario: Loaded | None) -> None:
+        import jwt  # loaded by the token just issued
+
         token = body["access_token"]
         claims = jwt.decode(token, options={"verify_signature": False})
         self.issued.appendleft({

@@ -12,12 +12,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+# cryptography (~60 ms to import with its x509 half) is imported where a key is made, loaded or published: a
+# server whose gateway issues no token never pays for it (docs/architecture.md, "Startup").
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 FILE = "keys.json"
 KEY_SIZE = 2048
@@ -46,6 +47,8 @@ class SigningKey:
 
     @classmethod
     def generate(cls, created: float, common_name: str = COMMON_NAME) -> SigningKey:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
         return cls(thumbprint(key.public_key()), key, _certificate(key, common_name, created), created)
 
@@ -55,6 +58,8 @@ class SigningKey:
 
     def jwk(self) -> dict[str, Any]:
         """The public key as Auth0's JWKS lists it."""
+        from cryptography.hazmat.primitives import serialization
+
         numbers = self.public_key.public_numbers()
         der = self.certificate.public_bytes(serialization.Encoding.DER)
         return {
@@ -63,15 +68,23 @@ class SigningKey:
         }
 
     def private_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
     def _record(self) -> dict[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
         return {"kid": self.kid, "created": self.created, "private_key": self.private_pem().decode(),
                 "certificate": self.certificate.public_bytes(serialization.Encoding.PEM).decode()}
 
     @classmethod
     def _from_record(cls, record: dict[str, Any]) -> SigningKey:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         key = serialization.load_pem_private_key(record["private_key"].encode(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("not an RSA key")
@@ -88,6 +101,10 @@ def thumbprint(public_key: rsa.RSAPublicKey) -> str:
 
 def _certificate(key: rsa.RSAPrivateKey, common_name: str, created: float) -> x509.Certificate:
     """A self-signed certificate for the key, as x5c carries one (Auth0's are self-signed, CN = the tenant)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = dt.datetime.fromtimestamp(int(created), dt.UTC)
     return (
@@ -116,13 +133,19 @@ class KeyRing:
         """The ring saved in directory/keys.json, or a new one with one key (saved there). directory None: in
         memory, a new key every time. Raises KeyFileError for a file that exists but cannot be used."""
         now_wall = time.time() if now_wall is None else now_wall
-        if directory is not None:
-            path = directory / FILE
-            if path.exists():
-                return cls(_load(path), directory, common_name)
+        saved = cls.saved(directory, common_name) if directory is not None else None
+        if saved is not None:
+            return saved
         ring = cls([SigningKey.generate(now_wall, common_name)], directory, common_name)
         ring.save()
         return ring
+
+    @classmethod
+    def saved(cls, directory: Path, common_name: str = COMMON_NAME) -> KeyRing | None:
+        """The ring saved in directory/keys.json; None when there is no such file. Raises KeyFileError for a
+        file that exists but cannot be used."""
+        path = directory / FILE
+        return cls(_load(path), directory, common_name) if path.exists() else None
 
     @property
     def current(self) -> SigningKey:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ...engine import Engine, Job, Step
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
 from .facts import GatewayFacts
-from .results import Transcript, transcription, translation, video_analysis
-from .results.video import derived_facts
 
 if TYPE_CHECKING:
     from .links import Links
     from .queue import Queue
+    from .results.transcription import Transcript
 
 SERVICE = "gateway"
 STATES = ("pending", "processing", "completed", "failed")
@@ -91,6 +90,8 @@ def processing_seconds(kind: str, job: Job, seed: int | None) -> float:
         extract = 3.0 if attrs["input"]["type"] == "video" else 0.0  # video: the audio is extracted first
         return 5.0 + extract + 0.25 * duration
     if kind == "translation":
+        from .results.translation import translation
+
         characters = translation(seed, attrs, "")["character_count"]
         per_second = 500.0 if attrs["input"]["type"] == "document" else 2000.0
         return (10.0 if attrs["input"]["type"] == "document" else 2.0) + characters / per_second
@@ -115,6 +116,10 @@ def media_for(kind: str, attrs: dict[str, Any], seed: int | None) -> dict[str, A
     url = (attrs.get("input") or {}).get("url")
     if kind == "translation" or not url:
         return {}
+    # The results generators (media: speech, faces, shots; ~50 ms of imports) load with the first job, not at
+    # startup (docs/architecture.md, "Startup").
+    from .results.video import derived_facts
+
     return derived_facts(url, seed)
 
 
@@ -232,16 +237,21 @@ class GatewayLifecycle(ServiceLifecycle):
         if self.kind == "transcription":
             return self.transcript(job).result()
         if self.kind == "translation":
+            from .results.translation import translation
+
             return translation(seed, attrs, provider)
+        from .results.analysis import video_analysis
+
         return video_analysis(seed, attrs, provider, job.media or None)
 
     def transcript(self, job: Job) -> Transcript:
         cached = job.memo.get("transcript")
         if cached is None:
+            from .results.transcription import transcription
+
             cached = job.memo["transcript"] = transcription(
                 self.engine.seed, attributes(job), GatewayFacts(job).provider or "", job.media or None)
-        assert isinstance(cached, Transcript)
-        return cached
+        return cast("Transcript", cached)
 
 
 def worker_id(slot: int) -> str:

@@ -32,7 +32,6 @@ from .lifecycle import BY_COLLECTION, KINDS, SERVICE, GatewayLifecycle, Kind, at
 from .links import Links
 from .models import parse
 from .providers import ProviderError, choose, providers_document
-from .results.translation import document
 
 MEDIA_TYPE = "application/json"  # every answer (the seed's); requests may also say application/vnd.api+json
 ACCEPTED = ("application/json", "application/vnd.api+json")
@@ -147,6 +146,8 @@ class GatewayApi:
             media_type, content = self.lifecycles["transcription"].transcript(job).document()
             name = f"{job.id}.{attrs['options']['format']}"
         else:
+            from .results.translation import document  # with the other generators, at first use
+
             target = attrs["input"]["target_language"]
             content = document(self.engine.seed, attrs).encode()
             media_type, name = "text/plain; charset=utf-8", f"{job.id}.{target}.txt"

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-import jwt
-
 from .keys import KeyRing
 from .settings import GRANT_TYPES, ApiConfig, ClientConfig, GatewaySettings
 
@@ -147,6 +145,8 @@ class Issuer:
         claims.update(gty=GTY, azp=client.client_id)
         if api.enable_permissions:
             claims["permissions"] = scopes
+        import jwt  # here: PyJWT loads cryptography (~60 ms), which a server that issues no token never needs
+
         key = self.keys.current
         return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid},
                           sort_headers=False)
@@ -154,6 +154,8 @@ class Issuer:
     def verify(self, token: str, audience: str, now_wall: float) -> Claims:
         """The claims of a token good for audience at now_wall. Raises TokenError (reason: not a JWT, unknown
         key, bad signature, wrong issuer, wrong audience, expired)."""
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
