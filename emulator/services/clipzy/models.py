@@ -25,7 +25,8 @@ BeatBand = Literal["bass", "mid", "treble"]
 class JobCreateRequest(BaseModel):
     """POST /api/v1/jobs. Unknown keys are ignored, as FastAPI does."""
 
-    model_config = ConfigDict(extra="ignore")
+    # defer_build: built by the first request that uses it, not at startup (docs/architecture.md, "Startup").
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     video_id: str = Field(description="The video_id returned by the upload")
     template_video_id: str | None = Field(None, description="A previously uploaded video to take the style from")
@@ -34,7 +35,7 @@ class JobCreateRequest(BaseModel):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ColorGrade(_Strict):

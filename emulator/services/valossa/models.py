@@ -15,7 +15,8 @@ URL_SCHEMES = ("http://", "https://", "s3://", "valossaupload://", "file://")
 class _Model(BaseModel):
     # Strict: "1" is not a number and 1 is not a string, as a typed JSON API answers.
     # Unknown fields are ignored, as the real API does not document rejecting them.
-    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
+    # defer_build: each model is built by the first request that uses it, not at startup (docs/architecture.md).
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False, defer_build=True)
 
 
 class Video(_Model):

@@ -11,17 +11,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from .captions import visual_captions
 from .context import request_key
-from .core import build_core, echo
 from .fixtures import FixtureError, Fixtures, check, load_core, read
-from .frames import FORMATS as FRAME_FORMATS
-from .frames import NEEDS
-from .subtitles import FORMATS as SUBTITLE_FORMATS
-from .subtitles import segments
 from .transcript import TranscriptError, parse_srt
 
-__all__ = ["RESULT_TYPES", "Results", "ResultsError", "build_core"]
+# The generators and renderers (core, subtitles, frames, captions: ~50 ms of imports) are imported by the first
+# job_results that needs them, not at startup (docs/architecture.md, "Startup").
+__all__ = ["RESULT_TYPES", "Results", "ResultsError"]
 
 RESULT_TYPES = (
     "core", "frames_faces", "seconds_objects", "frames_objects", "speech_to_text_srt",
@@ -107,6 +103,8 @@ class Results:
         return self.fixtures.match(url) or {}, unavailable
 
     def _build(self, job: Any) -> dict[str, Any]:
+        from .core import build_core, echo
+
         files, _ = self._files(job)
         if "core" in files:
             return load_core(files["core"], job.id, echo(job.request))
@@ -119,6 +117,12 @@ class Results:
         return build_core(job, self.seed, cues)
 
     def _render(self, job: Any, result_type: str) -> tuple[str, bytes]:
+        from .captions import visual_captions
+        from .frames import FORMATS as FRAME_FORMATS
+        from .frames import NEEDS
+        from .subtitles import FORMATS as SUBTITLE_FORMATS
+        from .subtitles import segments
+
         files, unavailable = self._files(job)
         if result_type in unavailable:
             raise _missing(result_type, "the scenario makes it unavailable")
