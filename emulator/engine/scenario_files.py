@@ -41,6 +41,15 @@ def _marks(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], ya
             _marks(item, (*path, i), out)
 
 
+def _marks_of(text: str, single: str | None) -> dict[tuple[Any, ...], yaml.Mark]:
+    """Each key's position, for problems only: a file that loads clean is parsed once (startup)."""
+    marks: dict[tuple[Any, ...], yaml.Mark] = {}
+    node = yaml.compose(text, Loader=LOADER)
+    if node is not None:
+        _marks(node, (single,) if single else (), marks)
+    return marks
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
@@ -82,15 +91,11 @@ def parse_text(
     """Parse and check one file's text (or, with `single`, one scenario's body under that name);
     raise ScenarioError listing every problem."""
     try:
-        node = yaml.compose(text, Loader=LOADER)
         data = yaml.load(text, Loader=LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else f"{source}:1:1"
         raise ScenarioError([f"{where} invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
-    marks: dict[tuple[Any, ...], yaml.Mark] = {}
-    if node is not None:
-        _marks(node, (single,) if single else (), marks)
     if single:
         if not isinstance(data, dict):
             raise ScenarioError([f"{source}:1:1 expected a scenario (a mapping with service, match, timeline...)"])
@@ -99,17 +104,21 @@ def parse_text(
         return []
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1:1 expected a mapping of scenario names to scenarios"])
-    problems = [f"{_where(source, marks, (n,))} {n}: a scenario name is letters, digits, '.', '_' or '-'"
-                for n in data if not isinstance(n, str) or not NAME.match(n)]
+    bad_names = [n for n in data if not isinstance(n, str) or not NAME.match(n)]
+
+    def named(marks: dict[tuple[Any, ...], yaml.Mark]) -> list[str]:
+        return [f"{_where(source, marks, (n,))} {n}: a scenario name is letters, digits, '.', '_' or '-'"
+                for n in bad_names]
+
     try:
         parsed = ScenarioFile.model_validate({"scenarios": data})
     except ValidationError as exc:
-        problems += _problems(exc, source, marks)
-        raise ScenarioError(problems) from None
-    for name, scenario in parsed.scenarios.items():
-        problems += [f"{_where(source, marks, loc)} {_loc(loc)}: {msg}" for loc, msg in check(name, scenario, specs)]
-    if problems:
-        raise ScenarioError(problems)
+        marks = _marks_of(text, single)
+        raise ScenarioError(named(marks) + _problems(exc, source, marks)) from None
+    checked = [found for name, scenario in parsed.scenarios.items() for found in check(name, scenario, specs)]
+    if bad_names or checked:
+        marks = _marks_of(text, single)
+        raise ScenarioError(named(marks) + [f"{_where(source, marks, loc)} {_loc(loc)}: {msg}" for loc, msg in checked])
     return [Loaded(name, scenario, source) for name, scenario in parsed.scenarios.items()]
 
 
