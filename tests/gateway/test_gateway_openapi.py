@@ -14,8 +14,9 @@ from openapi_spec_validator import validate
 
 from emulator.services.gateway.keys import KeyRing
 from emulator.services.gateway.providers import providers_document
-from emulator.services.gateway.results import transcription, translation, video_analysis
-from emulator.services.gateway.results.analysis import ORDER
+from emulator.services.gateway.results.analysis import ORDER, video_analysis
+from emulator.services.gateway.results.transcription import transcription
+from emulator.services.gateway.results.translation import translation
 from emulator.services.gateway.settings import DEFAULT_AUDIENCE, DEFAULT_SCOPES, GatewaySettings
 from emulator.services.gateway.tokens import openid_configuration, token_request
 

@@ -19,6 +19,8 @@ import yaml
 
 from ....shipped import shipped
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when there: the mapping is read at startup
+
 MAPPING = "mapping.yaml"
 
 
@@ -46,7 +48,7 @@ class Fixtures:
         if self._loaded and self._loaded[0] == mtime:
             return self._loaded[1]
         try:
-            data = yaml.safe_load(self.path.read_text()) or {}
+            data = yaml.load(self.path.read_text(), Loader=LOADER) or {}  # noqa: S506 (a safe loader)
         except (OSError, yaml.YAMLError) as exc:
             raise FixtureError(f"{self.path}: not readable YAML: {exc}".replace("\n", " ")) from None
         entries = data.get("mappings") if isinstance(data, dict) else None
