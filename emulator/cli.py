@@ -8,11 +8,14 @@ import logging
 import socket
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import cli_remote
 from .services.catalog import SERVICE_PACKAGES
-from .settings import Settings, SettingsError, build_settings
+
+# The settings (pydantic), the engine and the services are imported by main(), once the garbage collector is
+# paused: a module-level import here would run before it.
+if TYPE_CHECKING:
+    from .settings import Settings
 
 PROG = "video-ai-emulator"
 
@@ -24,6 +27,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import cli_remote
+    from .settings import Settings
+
     p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core and "
                                       "Training APIs, the Clipzy ML Engine, and the AI Gateway with its "
                                       "Auth0-compatible token issuer.")
@@ -95,6 +101,8 @@ def scenario(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from .settings import SettingsError, build_settings
+
     flags: dict[str, Any] = {
         k: getattr(args, k)
         for k in ("host", "port", "data_dir", "in_memory", "time_scale", "seed", "log_level", "scenarios", "watch",
@@ -123,10 +131,12 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     # A server holds many long-lived objects (jobs, the journal): collect garbage less often, and never scan
     # what startup built (modules, scenarios). Each new job is a batch of long-lived objects, so new_job is
-    # what triggers collections (served requests leave no cycles: tests/test_request_garbage.py).
+    # what triggers collections (served requests leave no cycles: tests/test_request_garbage.py). The collector
+    # was paused since main() began: one collection here instead of ~90 while modules were imported.
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
+    gc.enable()
     try:
         sockets = bind_sockets(app, settings)
     except OSError as exc:
@@ -181,10 +191,26 @@ def startup_lines(app: Any, host: str, sockets: dict[str | None, socket.socket])
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Startup builds ~40k objects that live as long as the process: the ~90 collections that importing them
+    # would trigger free a few hundred objects (~40 ms). serve() collects once, then serves with it on.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(argv, enabled)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(argv: list[str] | None, gc_enabled: bool) -> int:
+    from . import cli_remote
+
     p = parser()
     args = p.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if gc_enabled:  # the other commands run with the collector on (requests --tail runs for long)
+        gc.enable()
     if args.command == "scenario":
         return scenario(args)
     if args.command in cli_remote.COMMANDS:
