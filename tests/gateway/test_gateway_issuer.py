@@ -291,7 +291,7 @@ def test_keys_are_kept_in_the_data_dir(tmp_path: Any) -> None:
 
     first = kids(in_memory=False, data_dir=str(tmp_path))
     assert (tmp_path / "gateway" / "keys.json").exists()
-    assert kids(in_memory=False, data_dir=str(tmp_path)) == first  # generated on first start, then kept
+    assert kids(in_memory=False, data_dir=str(tmp_path)) == first  # made on first use (here the JWKS), then kept
     assert kids() != kids()  # --in-memory: a fresh key each run
 
 
