@@ -10,7 +10,7 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from .clock import Clock
 
@@ -19,10 +19,12 @@ log = logging.getLogger("emulator.scheduler")
 # together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
 # of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
 BATCH_SLACK = 0.005
-# advance() waits up to ADVANCE_WAIT (real seconds) for each background timer it fires (a webhook delivery
-# attempt): a local receiver answers within it, so its callback and any retries play out in order before advance
-# answers. Waits that ran out (a receiver that hangs) may take ADVANCE_WAIT_TOTAL in all per advance; such an
-# attempt goes on in the background, and its outcome and retry are recorded when it ends.
+# advance() fires background timers (webhook delivery attempts) due at the same moment together, and waits for them
+# before it fires any later timer, for as long as they keep finishing: a local receiver answers, so its callbacks
+# and any retries play out in order before advance answers, a burst of them at the pace the receiver takes.
+# When none of them has finished for ADVANCE_WAIT (real seconds: a receiver that hangs), advance stops waiting;
+# such waits may take ADVANCE_WAIT_TOTAL in all per advance. An attempt left running goes on in the background,
+# and its outcome and retry are recorded when it ends.
 ADVANCE_WAIT = 2.0
 ADVANCE_WAIT_TOTAL = 5.0
 Handler = Callable[[str, float], Awaitable[None]]
@@ -67,11 +69,20 @@ class Scheduler:
             if inline and self._tasks:
                 # Attempts the real-time loop started just before (a timer due now, with time frozen): their
                 # outcome, and any retry they schedule, belong to this advance too.
-                budget = await self._wait(set(self._tasks), budget)
-            while self._heap and self._heap[0][0] <= until:
+                budget = await self._wait(list(self._tasks), budget)
+            batch: list[asyncio.Task[None]] = []  # background timers fired at batch_due, all at once
+            batch_due = 0.0
+            while True:
+                ready = bool(self._heap) and self._heap[0][0] <= until
+                if batch and not (ready and self._joins(batch_due)):
+                    budget = await self._wait(batch, budget)  # they end before anything later begins
+                    batch = []
+                    continue  # their retries may fall due before the next timer
+                if not ready:
+                    break
                 due, _, kind, key = heapq.heappop(self._heap)
-                self.clock.set(due)
                 handler, background = self._handlers[kind]
+                self.clock.set(due)
                 fired += 1
                 if not background:
                     await self._guard(handler, key, due)
@@ -80,17 +91,42 @@ class Scheduler:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 if inline:
-                    budget = await self._wait({task}, budget)
+                    batch.append(task)
+                    batch_due = due
         return fired
 
+    def _joins(self, due: float) -> bool:
+        """The next timer is a background one due at `due`: it goes out with the batch fired at `due`."""
+        top = self._heap[0]
+        return top[0] == due and self._handlers[top[2]][1]
+
     @staticmethod
-    async def _wait(tasks: set[asyncio.Task[None]], budget: float) -> float:
-        """Wait up to ADVANCE_WAIT for background timers; what is left of the budget for waits that run out."""
-        if budget <= 0:
+    async def _wait(tasks: Iterable[asyncio.Task[None]], budget: float) -> float:
+        """Wait for background timers while they keep finishing: give up on the rest once none has finished
+        for ADVANCE_WAIT; what is left of the budget for waits that ran out."""
+        pending = {t for t in tasks if not t.done()}
+        if not pending or budget <= 0:
             return budget
-        wait = min(ADVANCE_WAIT, budget)
-        _, pending = await asyncio.wait(tasks, timeout=wait)
-        return budget - wait if pending else budget
+        progress = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            pending.discard(task)
+            progress.set()
+
+        for task in pending:  # a callback each, not asyncio.wait per finish: that is O(tasks) every time
+            task.add_done_callback(finished)
+        try:
+            while pending and budget > 0:
+                progress.clear()
+                wait = min(ADVANCE_WAIT, budget)
+                try:
+                    await asyncio.wait_for(progress.wait(), wait)
+                except TimeoutError:
+                    budget -= wait
+        finally:
+            for task in pending:
+                task.remove_done_callback(finished)
+        return budget
 
     async def advance(self, seconds: float) -> int:
         target = self.clock.now() + seconds

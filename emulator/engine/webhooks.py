@@ -1,18 +1,20 @@
-"""The webhook outbox: each callback is stored before it is sent, sent with an httpx POST, retried with
+"""The webhook outbox: each callback is stored before it is sent, sent with a POST, retried with
 exponential backoff in virtual time on a non-2xx answer or a connection error; every attempt is recorded.
+The POST itself is sender.py's (at most LIMIT in flight; a delivery waits there for a slot, not as a failure).
 A scenario's webhooks block (stored on the job) changes delay, retries and backoff, and can lose the first
 attempts, drop, duplicate, reorder or rewrite deliveries, to test a receiver's idempotency."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from typing import Any
 
 from .clock import Clock
 from .ids import Ids
 from .model import Job, Webhook
 from .scheduler import Scheduler
+from .sender import Sender
 from .store import MemoryStore
 
 
@@ -23,7 +25,10 @@ class Webhooks:
     ) -> None:
         self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
-        self._client: Any = None  # httpx.AsyncClient, made on first use (import kept off startup)
+        self.sender = Sender()
+        # A job's attempt in flight, by job id: its next callback waits for it (advance fires callbacks due at
+        # the same moment together; one job's progress and end callbacks still arrive in order).
+        self._sending: dict[str, asyncio.Future[None]] = {}
         scheduler.on("webhook", self._fire, background=True)
 
     async def load(self) -> None:
@@ -32,9 +37,7 @@ class Webhooks:
                 self.scheduler.add(hook.next_attempt, "webhook", hook.id)
 
     async def close(self) -> None:
-        if self._client:
-            await self._client.aclose()
-            self._client = None
+        await self.sender.close()
 
     async def enqueue(
         self, service: str, url: str, body: Any, *, job: Job | None = None, event: str = "",
@@ -87,7 +90,17 @@ class Webhooks:
         hook = await self.store.get_webhook(hook_id)
         if hook is None or hook.state != "pending" or hook.next_attempt != due:
             return
-        await self.attempt(hook)
+        key = hook.job_id or hook.id
+        ahead = self._sending.get(key)
+        mine = self._sending[key] = asyncio.get_running_loop().create_future()
+        try:
+            if ahead is not None:
+                await ahead
+            await self.attempt(hook)
+        finally:
+            mine.set_result(None)
+            if self._sending.get(key) is mine:
+                del self._sending[key]
 
     async def attempt(self, hook: Webhook) -> Webhook:
         record: dict[str, Any] = {"at": self.clock.now(), "status_code": None, "error": None}
@@ -113,18 +126,9 @@ class Webhooks:
         return hook
 
     async def _post(self, hook: Webhook, record: dict[str, Any]) -> None:
-        import httpx
-
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
-        headers = {"Content-Type": "application/json", "User-Agent": "video-ai-emulator", **hook.headers}
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(hook.url, content=json.dumps(hook.body), headers=headers)
-            record["status_code"] = response.status_code
-        except httpx.HTTPError as exc:
-            record["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        body = json.dumps(hook.body).encode()
+        code, error, duration = await self.sender.post(hook.url, body, hook.headers, self.timeout)
+        record.update(status_code=code, error=error, duration_ms=duration)
 
     async def _duplicates(self, hook: Webhook) -> None:
         count = 0 if hook.duplicate_of else int(hook.policy.get("duplicate", 0))
