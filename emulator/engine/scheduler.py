@@ -11,6 +11,7 @@ import heapq
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 
 from .clock import Clock
 
@@ -28,6 +29,9 @@ BATCH_SLACK = 0.005
 ADVANCE_WAIT = 2.0
 ADVANCE_WAIT_TOTAL = 5.0
 Handler = Callable[[str, float], Awaitable[None]]
+# True while a timer's own handler runs (not a background one): what it stores need not be awaited on disk (a
+# job's move is not; see Jobs._fire), or timers would go one commit at a time.
+IN_TIMER: ContextVar[bool] = ContextVar("in_timer", default=False)
 
 
 class Scheduler:
@@ -85,7 +89,11 @@ class Scheduler:
                 self.clock.set(due)
                 fired += 1
                 if not background:
-                    await self._guard(handler, key, due)
+                    token = IN_TIMER.set(True)
+                    try:
+                        await self._guard(handler, key, due)
+                    finally:
+                        IN_TIMER.reset(token)
                     continue
                 task = asyncio.create_task(self._guard(handler, key, due))
                 self._tasks.add(task)

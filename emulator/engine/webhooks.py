@@ -13,7 +13,7 @@ from typing import Any
 from .clock import Clock
 from .ids import Ids
 from .model import Job, Webhook
-from .scheduler import Scheduler
+from .scheduler import IN_TIMER, Scheduler
 from .sender import Sender
 from .store import MemoryStore
 
@@ -74,7 +74,9 @@ class Webhooks:
 
     async def _schedule(self, hook: Webhook, at: float) -> None:
         hook.next_attempt = at
-        await self.store.put_webhook(hook)
+        # Stored before it is sent: a timer (a job's end) does not wait for the commit, its attempt does (_fire),
+        # which then holds the job's move too; a request answers once its callback is on disk.
+        await self.store.put_webhook(hook, wait=not IN_TIMER.get())
         self.scheduler.add(at, "webhook", hook.id)
 
     async def redeliver(self, hook: Webhook) -> Webhook:
@@ -96,6 +98,7 @@ class Webhooks:
         try:
             if ahead is not None:
                 await ahead
+            await self.store.committed()  # see _schedule
             await self.attempt(hook)
         finally:
             mine.set_result(None)
@@ -122,7 +125,9 @@ class Webhooks:
             backoff = float(hook.policy.get("backoff", self.backoff))
             hook.next_attempt = self.clock.now() + backoff * 2 ** (tries - 1)
             self.scheduler.add(hook.next_attempt, "webhook", hook.id)
-        await self.store.put_webhook(hook)
+        # Not awaited on disk: a crash before the commit sends it again after the restart either way (at least
+        # once), and a burst of attempts would each wait for a commit. The next awaited write holds it.
+        await self.store.put_webhook(hook, wait=False)
         return hook
 
     async def _post(self, hook: Webhook, record: dict[str, Any]) -> None:
