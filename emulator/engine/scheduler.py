@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 
@@ -20,15 +21,18 @@ log = logging.getLogger("emulator.scheduler")
 # together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
 # of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
 BATCH_SLACK = 0.005
-# advance() fires background timers (webhook delivery attempts) due at the same moment together, and waits for them
-# before it fires any later timer, for as long as they keep finishing: a local receiver answers, so its callbacks
-# and any retries play out in order before advance answers, a burst of them at the pace the receiver takes.
-# When none of them has finished for ADVANCE_WAIT (real seconds: a receiver that hangs), advance stops waiting;
-# such waits may take ADVANCE_WAIT_TOTAL in all per advance. An attempt left running goes on in the background,
-# and its outcome and retry are recorded when it ends.
+# advance() does not wait for a background timer (a webhook delivery attempt) before firing the next timers, as
+# long as they fall due before its horizon: the earliest virtual time its outcome (a retry, a duplicate) can put a
+# timer at. Before any timer at or past it, and before it answers, advance waits for it, for as long as such
+# attempts keep finishing: a local receiver answers, so callbacks and their retries play out in virtual-time order
+# before advance answers, a burst of them at the pace the receiver takes (at most sender.LIMIT at once). When none
+# of them has finished for ADVANCE_WAIT (real seconds: a receiver that hangs), advance stops waiting; such waits
+# may take ADVANCE_WAIT_TOTAL in all per advance. An attempt left running goes on in the background, and its
+# outcome and retry are recorded when it ends.
 ADVANCE_WAIT = 2.0
 ADVANCE_WAIT_TOTAL = 5.0
 Handler = Callable[[str, float], Awaitable[None]]
+Horizon = Callable[[str, float], float]
 # True while a timer's own handler runs (not a background one): what it stores need not be awaited on disk (a
 # job's move is not; see Jobs._fire), or timers would go one commit at a time.
 IN_TIMER: ContextVar[bool] = ContextVar("in_timer", default=False)
@@ -39,16 +43,18 @@ class Scheduler:
         self.clock = clock
         self._heap: list[tuple[float, int, str, str]] = []
         self._count = itertools.count()
-        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._handlers: dict[str, tuple[Handler, bool, Horizon | None]] = {}
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def on(self, kind: str, handler: Handler, background: bool = False) -> None:
+    def on(self, kind: str, handler: Handler, background: bool = False, horizon: Horizon | None = None) -> None:
         """background=True: run it as a task (a slow webhook receiver must not hold up job timers); advance()
-        waits a little for it (ADVANCE_WAIT) so a prompt receiver's effects are visible when advance returns."""
-        self._handlers[kind] = (handler, background)
+        waits for it (see ADVANCE_WAIT) so a prompt receiver's effects are visible when advance returns.
+        horizon(key, due): the earliest virtual time the task can add a timer at (else `due`): advance fires
+        the timers before it meanwhile."""
+        self._handlers[kind] = (handler, background, horizon)
 
     def add(self, due: float, kind: str, key: str) -> None:
         heapq.heappush(self._heap, (due, next(self._count), kind, key))
@@ -74,18 +80,23 @@ class Scheduler:
                 # Attempts the real-time loop started just before (a timer due now, with time frozen): their
                 # outcome, and any retry they schedule, belong to this advance too.
                 budget = await self._wait(list(self._tasks), budget)
-            batch: list[asyncio.Task[None]] = []  # background timers fired at batch_due, all at once
-            batch_due = 0.0
+            # Background timers fired here and not yet waited for: (horizon, n, task), the soonest horizon first.
+            inflight: list[tuple[float, int, asyncio.Task[None]]] = []
             while True:
                 ready = bool(self._heap) and self._heap[0][0] <= until
-                if batch and not (ready and self._joins(batch_due)):
-                    budget = await self._wait(batch, budget)  # they end before anything later begins
-                    batch = []
+                while inflight and inflight[0][2].done():
+                    heapq.heappop(inflight)
+                if inflight and (not ready or inflight[0][0] <= self._heap[0][0]):
+                    reached = self._heap[0][0] if ready else math.inf
+                    waited = []
+                    while inflight and inflight[0][0] <= reached:
+                        waited.append(heapq.heappop(inflight)[2])
+                    budget = await self._wait(waited, budget)  # they end before anything they may cause
                     continue  # their retries may fall due before the next timer
                 if not ready:
                     break
                 due, _, kind, key = heapq.heappop(self._heap)
-                handler, background = self._handlers[kind]
+                handler, background, horizon = self._handlers[kind]
                 self.clock.set(due)
                 fired += 1
                 if not background:
@@ -99,14 +110,8 @@ class Scheduler:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 if inline:
-                    batch.append(task)
-                    batch_due = due
+                    heapq.heappush(inflight, (horizon(key, due) if horizon else due, next(self._count), task))
         return fired
-
-    def _joins(self, due: float) -> bool:
-        """The next timer is a background one due at `due`: it goes out with the batch fired at `due`."""
-        top = self._heap[0]
-        return top[0] == due and self._handlers[top[2]][1]
 
     @staticmethod
     async def _wait(tasks: Iterable[asyncio.Task[None]], budget: float) -> float:
