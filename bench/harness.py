@@ -41,6 +41,15 @@ FASTEST = Config("fastest", ("--in-memory", "--log-level", "warning", "--journal
 QUIET = Config("default-quiet", ("--log-level", "warning"), True, "default with --log-level warning")
 
 
+def server_env() -> dict[str, str]:
+    """The environment every server runs in: this one without ffprobe on PATH, as in the Docker image users run
+    (python:3.11-slim has no ffmpeg). With ffprobe, each Clipzy upload spawns it (~0.1 s): uploading the videos
+    the Clipzy jobs need would take minutes, and none of the calls measured (create, poll) probes anything."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    path = [d for d in dirs if d and not os.path.exists(os.path.join(d, "ffprobe"))]
+    return {**os.environ, "PATH": os.pathsep.join(path)}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,6 +98,7 @@ class Server:
     def __init__(self, proc: subprocess.Popen, port: int, startup: float, log: Path) -> None:
         self.proc, self.port, self.startup, self.log = proc, port, startup, log
         self.data_dir: Path | None = None  # the emulator's, for a SQLite configuration
+        self.headers: dict[str, tuple[str, ...]] = {}  # per service: what its setup said to send (run.py)
 
     def rss_mb(self) -> dict[str, float]:
         """VmRSS now and VmHWM (peak), in MB, from /proc."""
@@ -115,7 +125,7 @@ def server(cmd_for_port: Callable[[int], list[str]], name: str, timeout: float =
     log = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
     with log.open("wb") as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd_for_port(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd_for_port(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=server_env())
     srv = Server(proc, port, 0.0, log)
     try:
         while not healthy(port):

@@ -4,7 +4,7 @@ httpx spends more CPU per request than the server under test; this spends a few 
 Responses must carry Content-Length (Starlette's JSON responses do); chunked bodies count as errors.
 
 As a process:  python bench/loadgen.py --port 8080 --path /status --duration 5
-(--ids FILE cycles {id} in --path over the file's lines; {n} in --body is a per-request counter).
+(--ids FILE cycles {id} in --path and --body over the file's lines; {n} in --body is a per-request counter).
 Prints one JSON object: requests, seconds, rps, errors (by status), disconnects, latency percentiles in
 milliseconds (p50, p90, p99, p999, max: of the measured window, from a fixed histogram), and bodies if --collect.
 """
@@ -154,11 +154,12 @@ class Conn(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-def request_bytes(method: str, host: str, path: str, body: bytes = b"", headers: tuple[str, ...] = ()) -> bytes:
+def request_bytes(method: str, host: str, path: str, body: bytes = b"", headers: tuple[str, ...] = (),
+                  content_type: str = "application/json") -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bench\r\n"
     head += "".join(f"{h}\r\n" for h in headers)
     if method != "GET" or body:
-        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        head += f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
     return head.encode() + b"\r\n" + body
 
 
@@ -169,9 +170,14 @@ def factory(args: argparse.Namespace, ids: list[str]) -> Callable[[int, int], by
     if ids and not args.body:
         built = [request_bytes(args.method, host, args.path.replace("{id}", i), headers=headers) for i in ids]
         return lambda c, n: built[n % len(built)]
-    return lambda c, n: request_bytes(
-        args.method, host, args.path.replace("{id}", ids[n % len(ids)] if ids else ""),
-        args.body.replace("{n}", str(n)).encode(), headers)
+
+    def make(c: int, n: int) -> bytes:
+        one = ids[n % len(ids)] if ids else ""
+        body = args.body.replace("{n}", str(n)).replace("{id}", one)
+        return request_bytes(args.method, host, args.path.replace("{id}", one), body.encode(), headers,
+                             args.content_type)
+
+    return make
 
 
 async def run(args: argparse.Namespace, ids: list[str]) -> dict:
@@ -230,10 +236,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--conns", type=int, default=50, help="concurrent keep-alive connections")
     p.add_argument("--method", default="GET")
     p.add_argument("--path", default="/", help="may contain {id}, replaced from --ids")
-    p.add_argument("--body", default="", help="request body (JSON); {n} becomes a per-request counter")
+    p.add_argument("--body", default="", help="request body (JSON); {n} becomes a per-request counter, {id} the "
+                   "request's id from --ids")
+    p.add_argument("--content-type", default="application/json", help="of the body (default application/json)")
     p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
                    help="an extra request header (repeatable)")
-    p.add_argument("--ids", help="file with one id per line, cycled into {id}")
+    p.add_argument("--ids", help="file with one id per line, cycled into {id} (request n takes line n)")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds not counted")
     p.add_argument("--duration", type=float, default=5.0, help="measured seconds")
     p.add_argument("--requests", type=int, default=0, help="send exactly this many instead of timing")

@@ -1,8 +1,11 @@
 """A fast webhook receiver for the benchmark and the soak: raw asyncio HTTP/1.1, keep-alive, in its own process.
 
-Answers every POST with 200 (empty body) and counts it: per wall-clock second, and per (job_id, status) of its
-JSON body, so duplicates show. GET /stats answers the counts as JSON, GET /keys every [job_id, status, count]
-received; anything else is a 404.
+Answers every POST with 200 (empty body) and counts it: per wall-clock second, and per (job id, event) of its
+JSON body, so duplicates show. The body's shape is any of the services': Valossa's {job_id, status}, Clipzy's
+{data: {job_id, status}} (or flat {job_id, status}), the Gateway's {event: "transcription.completed", data: {id}}.
+A Gateway job sends a "<kind>.progress" event at each processing step (several per job, not duplicates) and one
+end event. GET /stats answers the counts as JSON ("ended": jobs with an end event), GET /keys every
+[job_id, event, count] received; anything else is a 404.
 
 Run: python bench/receiver.py [--port 0]   (prints {"port": N} on its first line once it listens)
 """
@@ -22,6 +25,19 @@ except ImportError:
     uvloop = None
 
 
+def key(data: dict) -> tuple[str, str]:
+    """(job id, event) of a callback body: the end state's name, or the Gateway's event name."""
+    inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+    job = data.get("job_id") or data.get("id") or inner.get("job_id") or inner.get("id")
+    event = data.get("event") or data.get("status") or inner.get("status")
+    return str(job), str(event)
+
+
+def progress(event: str) -> bool:
+    """A Gateway progress event: one per processing step, not an end state."""
+    return event.endswith(".progress")
+
+
 class Counts:
     def __init__(self) -> None:
         self.total = 0
@@ -37,15 +53,16 @@ class Counts:
         self.last = now
         self.per_second[int(now)] += 1
         try:
-            data = json.loads(body)
-            self.keys[(str(data.get("job_id") or data.get("id")), str(data.get("status")))] += 1
-        except (ValueError, AttributeError):
+            self.keys[key(json.loads(body))] += 1
+        except (ValueError, AttributeError, TypeError):
             self.unparsed += 1
 
     def view(self) -> dict:
         span = self.last - self.first
+        ends = [(job, n) for (job, event), n in self.keys.items() if not progress(event)]
         return {
-            "total": self.total, "distinct": len(self.keys), "duplicates": self.total - self.unparsed - len(self.keys),
+            "total": self.total, "distinct": len(self.keys), "ended": len({job for job, _ in ends}),
+            "duplicates": sum(n - 1 for _, n in ends), "progress": self.total - self.unparsed - sum(n for _, n in ends),
             "unparsed": self.unparsed, "first": self.first, "last": self.last,
             "rate": round(self.total / span, 1) if span > 0 else None,
             "best_second": max(self.per_second.values(), default=0),

@@ -1,8 +1,9 @@
 """Benchmark the emulator against a bare Starlette app: the configuration users run and the fastest one.
 
-Figures (see bench/README.md): startup, throughput and p99 latency of each polled service endpoint and of job
-creation as ratios to bare Starlette on uvicorn, the access log's cost, memory per ended job, webhook deliveries
-per second, the scheduler's CPU with 10k jobs in flight, and the SQLite store with 100k jobs.
+Figures (see bench/README.md): startup; per service in SERVICES (Valossa, Clipzy, the AI Gateway), throughput and
+p99 latency of its poll and create calls as ratios to bare Starlette on uvicorn, the access log's cost, memory per
+ended job, webhook deliveries per second; the scheduler's CPU with 10k jobs in flight, and the SQLite store with
+100k jobs (Valossa's).
 
 Run: .venv/bin/python bench/run.py [--quick]. Prints a table and writes bench/results.json; always exits 0
 (these are figures, not a test). Servers, the load generator and the webhook receiver each run in their own
@@ -46,27 +47,86 @@ KEY = "bench-key"
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """What a service's one-time setup gives the calls that follow on one server."""
+
+    headers: tuple[str, ...] = ()  # e.g. "Authorization: Bearer <token>", sent with every create and poll
+    refs: list[str] | None = None  # one per create, each used once: {ref} in the create body (an uploaded video)
+
+
+@dataclass(frozen=True)
 class Polled:
-    """One service's job API in the benchmark: how a job is created and how it is polled. Adding a service
-    (Clipzy's /api/v1/jobs/{id}, the Gateway's /v1/transcriptions/{id}) is one entry in SERVICES."""
+    """One service's job API in the benchmark: how a job is created and how it is polled, and what has to exist
+    first (setup). Adding a service is one entry in SERVICES."""
 
     service: str
     create_label: str  # figure names, e.g. "new_job"
     poll_label: str  # e.g. "job_status"
     create_path: str  # POSTed with create_body
-    create_body: str  # JSON; {n} becomes a per-request counter, {callback} a callback URL
+    create_body: str  # JSON; {n} becomes a per-request counter, {callback} a callback URL, {ref} one of setup's refs
     poll_path: str  # GET; {id} becomes a job id
-    id_field: str = "job_id"  # where the create answer carries the id
-    headers: tuple[str, ...] = ()  # e.g. "Authorization: Bearer ..."
+    id_path: tuple[str, ...] = ("job_id",)  # where the create answer carries the id: keys, outermost first
+    headers: tuple[str, ...] = ()  # fixed extra headers; setup may add some
     callback_body: str | None = None  # create_body asking for a callback to {callback}; None: no webhooks
     gates: bool = True  # judged against the targets (a service still being built can be measured only)
+    # setup(server, args, n): run once on a server before n creates (a token to fetch, n videos to upload). With
+    # refs, a create window is n creates (args.budget) rather than a timed window: each ref can be used once.
+    setup: Callable[[Server, argparse.Namespace, int], Prepared] | None = None
+    end_after: float = 1e6  # simulated seconds one clock advance needs to end every job created at frozen time
+    max_jobs: int | None = None  # at most this many jobs for the memory and webhook figures (None: the flags')
+    hooks_per_job: int = 1  # callbacks one job sends on its way (the end state's and any progress events)
+    going: tuple[str, ...] = ("queued", "processing")  # its states before an end state
+
+
+def gateway_token(srv: Server, args: argparse.Namespace, n: int) -> Prepared:
+    """The Gateway needs a Bearer token: one client-credentials grant (the default client and audience)."""
+    status, body = request(srv.port, "POST", "/oauth/token", {
+        "grant_type": "client_credentials", "client_id": "emulator-client", "client_secret": "emulator-secret",
+        "audience": "https://ai-gateway.emulator/"})
+    if status != 200:
+        raise RuntimeError(f"gateway: /oauth/token answered {status}: {body}")
+    return Prepared(headers=(f"Authorization: Bearer {body['access_token']}",))
+
+
+BOUNDARY = "benchboundary7d0e"
+UPLOAD_BODY = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench-{{n}}.mp4\"\r\n"
+               f"Content-Type: video/mp4\r\n\r\nnot really a video, number {{n}}{'.' * 64}\r\n--{BOUNDARY}--\r\n")
+
+
+def clipzy_videos(srv: Server, args: argparse.Namespace, n: int) -> Prepared:
+    """Clipzy runs one job at a time per video (409 JOB_ALREADY_PROCESSING): n small uploads, one per create.
+    Not real media, so their metadata is derived (15 s to 5 min of 'video')."""
+    r = load(srv, args, method="POST", path="/api/v1/videos/upload", body=UPLOAD_BODY, requests=n, collect=True,
+             content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    refs = []
+    for raw in r.pop("bodies"):
+        try:
+            refs.append(str(json.loads(raw)["data"]["video_id"]))
+        except (ValueError, KeyError, TypeError):
+            pass
+    if len(refs) < n:
+        raise RuntimeError(f"clipzy: {n} uploads gave {len(refs)} videos: {r['errors']}")
+    return Prepared(refs=refs)
 
 
 VALOSSA_MEDIA = '"media":{"video":{"url":"https://example.com/video-{n}.mp4"}}'
+GATEWAY_INPUT = '"input":{"type":"video","url":"https://example.com/video-{n}.mp4"}'
 SERVICES: list[Polled] = [
     Polled("valossa", "new_job", "job_status", "/core/1.0/new_job", '{"api_key":"bench-key",' + VALOSSA_MEDIA + "}",
            f"/core/1.0/job_status?api_key={KEY}&job_id={{id}}",
-           callback_body='{"api_key":"bench-key",' + VALOSSA_MEDIA + ',"callback":{"url":"{callback}"}}'),
+           callback_body='{"api_key":"bench-key",' + VALOSSA_MEDIA + ',"callback":{"url":"{callback}"}}',
+           going=("queued", "on_hold", "preparing_analysis", "processing")),
+    Polled("clipzy", "POST /jobs", "GET /jobs/{id}", "/api/v1/jobs", '{"video_id":"{ref}"}', "/api/v1/jobs/{id}",
+           id_path=("data", "job_id"), callback_body='{"video_id":"{ref}","webhook_url":"{callback}"}',
+           setup=clipzy_videos, max_jobs=10_000),  # each create scans every job stored: 100k would take an hour
+    # Jobs wait for one of 2 workers (gateway.workers): one advance of 1e8 s ends 10,000 of them; more take
+    # minutes (each move sorts the whole queue), hence max_jobs.
+    Polled("gateway", "POST /v1/transcriptions", "GET /v1/transcriptions/{id}", "/v1/transcriptions",
+           '{"data":{"type":"transcription-job","attributes":{' + GATEWAY_INPUT + "}}}", "/v1/transcriptions/{id}",
+           id_path=("data", "id"), setup=gateway_token, end_after=1e8, max_jobs=10_000, hooks_per_job=5,
+           going=("pending", "processing"),
+           callback_body='{"data":{"type":"transcription-job","attributes":{' + GATEWAY_INPUT
+           + ',"webhook":{"url":"{callback}"}}}}'),
 ]
 VALOSSA = SERVICES[0]
 
@@ -98,11 +158,11 @@ def children_cpu_seconds() -> float:
 
 def load(srv: Server, args: argparse.Namespace, *, method: str = "GET", path: str = "/", body: str = "",
          ids: list[str] | None = None, requests: int = 0, collect: bool = False,
-         headers: tuple[str, ...] = ()) -> dict:
+         headers: tuple[str, ...] = (), content_type: str = "application/json") -> dict:
     """Run bench/loadgen.py in its own process and return its JSON result, plus the server's CPU use."""
     cmd = [sys.executable, str(BENCH / "loadgen.py"), "--port", str(srv.port), "--conns", str(args.conns),
            "--method", method, "--path", path, "--body", body,
-           "--warmup", str(args.warmup), "--duration", str(args.duration)]
+           "--warmup", str(args.warmup), "--duration", str(args.duration), "--content-type", content_type]
     for header in headers:
         cmd += ["--header", header]
     if requests:
@@ -135,29 +195,48 @@ def load(srv: Server, args: argparse.Namespace, *, method: str = "GET", path: st
     return result
 
 
+def prepare(srv: Server, args: argparse.Namespace, svc: Polled, n: int) -> Prepared:
+    """svc's setup on srv for n creates; its headers are kept on the server for the polls that follow."""
+    prepared = svc.setup(srv, args, n) if svc.setup else Prepared()
+    srv.headers[svc.service] = svc.headers + prepared.headers
+    return prepared
+
+
+def job_id(raw: str, path: tuple[str, ...]) -> str | None:
+    try:
+        value: Any = json.loads(raw)
+        for key in path:
+            value = value[key]
+        return str(value)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def create_jobs(srv: Server, args: argparse.Namespace, n: int, svc: Polled = VALOSSA,
                 callback: str | None = None) -> tuple[list[str], dict]:
-    """n jobs through svc's create call, answers kept; returns their ids and the load figures."""
+    """n jobs through svc's create call (after its setup), answers kept; returns their ids and the load figures."""
+    prepared = prepare(srv, args, svc, n)
     body = svc.create_body if callback is None else (svc.callback_body or "").replace("{callback}", callback)
-    r = load(srv, args, method="POST", path=svc.create_path, body=body, requests=n, collect=True,
-             headers=svc.headers)
-    ids = []
-    for raw in r.pop("bodies"):
-        try:
-            ids.append(str(json.loads(raw)[svc.id_field]))
-        except (ValueError, KeyError, TypeError):
-            pass
+    r = load(srv, args, method="POST", path=svc.create_path, body=body.replace("{ref}", "{id}"), requests=n,
+             collect=True, headers=srv.headers[svc.service], ids=prepared.refs)
+    ids = [i for i in (job_id(raw, svc.id_path) for raw in r.pop("bodies")) if i is not None]
     if len(ids) < n:
-        print(f"  ! asked for {n} jobs, got {len(ids)}")
+        print(f"  ! asked for {n} {svc.service} jobs, got {len(ids)}")
     return ids, r
 
 
 def poll(srv: Server, args: argparse.Namespace, ids: list[str], svc: Polled = VALOSSA) -> dict:
-    return load(srv, args, path=svc.poll_path, ids=ids, headers=svc.headers)
+    return load(srv, args, path=svc.poll_path, ids=ids, headers=srv.headers.get(svc.service, svc.headers))
 
 
 def create(srv: Server, args: argparse.Namespace, svc: Polled = VALOSSA) -> dict:
-    return load(srv, args, method="POST", path=svc.create_path, body=svc.create_body, headers=svc.headers)
+    """A create window on a fresh server: timed, or args.budget creates when each needs a ref of its own."""
+    prepared = prepare(srv, args, svc, args.budget)
+    headers = srv.headers[svc.service]
+    if prepared.refs is None:
+        return load(srv, args, method="POST", path=svc.create_path, body=svc.create_body, headers=headers)
+    return load(srv, args, method="POST", path=svc.create_path, body=svc.create_body.replace("{ref}", "{id}"),
+                headers=headers, ids=prepared.refs, requests=len(prepared.refs))
 
 
 def idle_cpu(srv: Server, seconds: float) -> float:
@@ -270,53 +349,67 @@ def sqlite_store(res: dict, args: argparse.Namespace) -> None:
 
 
 def memory(res: dict, args: argparse.Namespace) -> None:
-    """RSS per ended job, in memory: RSS after a warm-up, then args.memory_jobs new jobs, all ended by one
-    clock advance, RSS again; the difference over the count."""
-    n = args.memory_jobs
-    print(f"memory: {n:,} jobs created and ended, in memory (--time-scale 0 --journal-size 0)")
-    with emu(FASTEST, "--time-scale", "0", name="memory") as srv:
-        create_jobs(srv, args, 1_000)  # warm-up: code paths, allocator arenas, the first objects of each kind
-        advance(srv, 10**6)
-        before = srv.rss_mb()["VmRSS"]
-        _, populate = create_jobs(srv, args, n)
-        in_flight = srv.rss_mb()["VmRSS"]
-        t0 = time.perf_counter()
-        advanced = advance(srv, 10**6)
-        ended_after = time.perf_counter() - t0
-        after = srv.rss_mb()
-    res["memory"] = {
-        "jobs": n, "rss_before_mb": round(before, 1), "rss_in_flight_mb": round(in_flight, 1),
-        "rss_after_mb": round(after["VmRSS"], 1), "peak_mb": round(after["VmHWM"], 1),
-        "bytes_per_job": round((after["VmRSS"] - before) * 1024 * 1024 / n),
-        "bytes_per_job_in_flight": round((in_flight - before) * 1024 * 1024 / n),
-        "create_rps": populate["rps"], "advance_s": round(ended_after, 2), "timers_fired": advanced.get("fired"),
-    }
+    """RSS per ended job, in memory, per service: RSS after a warm-up, then args.memory_jobs new jobs (with what
+    their setup made: a Clipzy job's uploaded video), all ended by one clock advance, RSS again; the difference
+    over the count."""
+    for svc in SERVICES:
+        n = min(args.memory_jobs, svc.max_jobs or args.memory_jobs)
+        print(f"memory: {n:,} {svc.service} jobs created and ended, in memory (--time-scale 0 --journal-size 0)")
+        with emu(FASTEST, "--time-scale", "0", name=f"memory-{svc.service}") as srv:
+            create_jobs(srv, args, 1_000, svc)  # warm-up: code paths, allocator arenas, the first objects
+            advance(srv, svc.end_after)
+            before = srv.rss_mb()["VmRSS"]
+            _, populate = create_jobs(srv, args, n, svc)
+            in_flight = srv.rss_mb()["VmRSS"]
+            t0 = time.perf_counter()
+            advanced = advance(srv, svc.end_after)
+            ended_after = time.perf_counter() - t0
+            after = srv.rss_mb()
+            states = Counter[str]()  # jobs not ended (views of ended ones carry results: slow by the thousand)
+            for state in svc.going:
+                status, going = request(srv.port, "GET", f"/_emulator/jobs?service={svc.service}&status={state}"
+                                        f"&limit={n + 2000}", timeout=120)
+                states[state] += len((going or {}).get("jobs", [])) if status == 200 else 0
+        res[f"memory:{svc.service}"] = {
+            "jobs": n, "rss_before_mb": round(before, 1), "rss_in_flight_mb": round(in_flight, 1),
+            "rss_after_mb": round(after["VmRSS"], 1), "peak_mb": round(after["VmHWM"], 1),
+            "bytes_per_job": round((after["VmRSS"] - before) * 1024 * 1024 / n),
+            "bytes_per_job_in_flight": round((in_flight - before) * 1024 * 1024 / n),
+            "create_rps": populate["rps"], "advance_s": round(ended_after, 2),
+            "timers_fired": advanced.get("fired"), "not_ended": {k: v for k, v in states.items() if v},
+        }
 
 
 def webhooks(res: dict, args: argparse.Namespace) -> None:
     """Callbacks delivered per second to a receiver in its own process: args.webhook_jobs jobs with a callback
-    created at frozen time, then one clock advance ends them all; counted at the receiver."""
-    n = args.webhook_jobs
-    for config in (DEFAULT, FASTEST):
-        print(f"webhooks: {n:,} callbacks from the {config.name} configuration to a local receiver")
+    created at frozen time, then one clock advance ends them all; counted at the receiver. Per service and
+    configuration (a Gateway job also sends a progress event at each of its 4 processing steps)."""
+    for svc, config in ((svc, config) for svc in SERVICES if svc.callback_body for config in (DEFAULT, FASTEST)):
+        n = min(args.webhook_jobs, svc.max_jobs or args.webhook_jobs)
+        expected = n * svc.hooks_per_job
+        print(f"webhooks: {n:,} {svc.service} jobs with a callback ({expected:,} deliveries) from the {config.name} "
+              "configuration to a local receiver")
         with receiver() as rcv, emu(config, "--time-scale", "0", name=f"{config.name}-webhooks") as srv:
-            create_jobs(srv, args, n, callback=rcv.url)
+            create_jobs(srv, args, n, svc, callback=rcv.url)
             cpu, t0 = srv.cpu_seconds(), time.perf_counter()
             # The advance answers after firing every timer (waiting up to 2 s for deliveries); the rest are
             # still going out: wait until the receiver's count stops moving.
-            thread = threading.Thread(target=advance, args=(srv, 10**6), daemon=True)
+            thread = threading.Thread(target=advance, args=(srv, svc.end_after), daemon=True)
             thread.start()
             last, still = -1, time.perf_counter()
-            while time.perf_counter() - t0 < max(60.0, n / 100):
+            while time.perf_counter() - t0 < max(120.0, expected / 20):  # a Gateway burst ends slowly
                 time.sleep(0.25)
                 total = rcv.stats()["total"]
-                if total >= n and not thread.is_alive():
+                if total >= expected and not thread.is_alive():
                     break
                 if total != last:
                     last, still = total, time.perf_counter()
                 elif time.perf_counter() - still > 5 and not thread.is_alive():
                     break
             thread.join(timeout=60)
+            answered = not thread.is_alive()
+            if not answered:
+                print("  ! the advance has not answered: the server is still ending jobs")
             stats = rcv.stats()
             server_cpu = (srv.cpu_seconds() - cpu) / (time.perf_counter() - t0)
             # What the outbox says of the rest: still pending (and why), failed.
@@ -332,14 +425,15 @@ def webhooks(res: dict, args: argparse.Namespace) -> None:
                              if h["status"] != "delivered" and h["attempts"])
             seconds = sorted(stats["per_second"].values())
             full = seconds[1:-1] or seconds  # whole seconds only: the first and last are partial
-            res[f"{config.name}:webhooks"] = {
-                "jobs": n, "delivered": stats["total"], "distinct": stats["distinct"],
+            res[f"{config.name}:{svc.service}:webhooks"] = {
+                "service": svc.service, "config": config.name, "jobs": n, "expected": expected,
+                "delivered": stats["total"], "distinct": stats["distinct"], "ended": stats["ended"],
                 "duplicates": stats["duplicates"], "rate": stats["rate"], "best_second": stats["best_second"],
                 "median_second": statistics.median(full) if full else 0,
                 "server_cpu": round(server_cpu, 2), "outbox": dict(outbox),
                 "undelivered_errors": dict(errors),
                 "undelivered_unattempted": sum(1 for h in hooks if h["status"] != "delivered" and not h["attempts"]),
-                "outbox_answered": status == 200,
+                "outbox_answered": status == 200, "advance_answered": answered,
             }
 
 
@@ -380,7 +474,7 @@ def scheduler(res: dict, args: argparse.Namespace) -> None:
 
 def measure(args: argparse.Namespace) -> dict:
     names = ("conns", "warmup", "duration", "rounds", "pairs", "jobs", "sample", "starts", "memory_jobs",
-             "webhook_jobs", "inflight", "idle_window")
+             "webhook_jobs", "budget", "inflight", "idle_window")
     res: dict = {"settings": {k: getattr(args, k) for k in names}, "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                  "services": [s.service for s in SERVICES]}
     steps = {"startup": startups, "throughput": throughput, "memory": memory, "webhooks": webhooks,
@@ -448,28 +542,36 @@ def verdicts(res: dict, args: argparse.Namespace) -> list[Row]:
                 f"{on['p99_ms']:.1f} vs {off['p99_ms']:.1f} ms", "",
                 f"{1 - on['cpu_rps'] / off['cpu_rps']:.0%}" if off["cpu_rps"] else "")
 
-    if "memory" in res:
-        m = res["memory"]
-        add(f"memory per ended job, in memory ({m['jobs']:,} jobs)",
-            f"{m['bytes_per_job']:,} B ({m['rss_before_mb']:.0f} -> {m['rss_after_mb']:.0f} MB)",
-            target=f"<= {MEMORY_PER_JOB:,} B", ok=m["bytes_per_job"] <= MEMORY_PER_JOB)
-        add("memory per job in flight, in memory", f"{m['bytes_per_job_in_flight']:,} B")
+    for svc in SERVICES:
+        m = res.get(f"memory:{svc.service}")
+        if m:
+            going = m.get("not_ended", {})
+            note = " (not ended: " + ", ".join(f"{k} {v}" for k, v in going.items()) + ")" if going else ""
+            add(f"{svc.service} memory per ended job, in memory ({m['jobs']:,} jobs)",
+                f"{m['bytes_per_job']:,} B ({m['rss_before_mb']:.0f} -> {m['rss_after_mb']:.0f} MB){note}",
+                target=f"<= {MEMORY_PER_JOB:,} B", ok=m["bytes_per_job"] <= MEMORY_PER_JOB if svc.gates else None)
+            add(f"{svc.service} memory per job in flight, in memory", f"{m['bytes_per_job_in_flight']:,} B")
 
-    for config in (DEFAULT, FASTEST):
-        w = res.get(f"{config.name}:webhooks")
-        if w:
-            lost = w["jobs"] - w["distinct"]
+    for key, w in res.items():
+        if key.endswith(":webhooks"):
+            svc_name, config_name = w["service"], w["config"]
+            lost = w["jobs"] - w["ended"]
             note = f", {lost} missing" if lost else ""
             if lost and w.get("undelivered_errors"):
                 note += " (" + ", ".join(f"{k or 'no error'} {v}" for k, v in w["undelivered_errors"].items()) + ")"
             if lost and w.get("undelivered_unattempted"):
                 note += f" ({w['undelivered_unattempted']} never attempted)"
+            if lost and not w.get("advance_answered", True):
+                note += " (the advance had not answered: jobs still ending)"
             if lost and not w.get("outbox_answered", True):
                 note += " (the outbox did not answer: server still busy)"
             note += f", {w['duplicates']} duplicates" if w["duplicates"] else ""
-            add(f"webhook deliveries, {config.name} ({w['jobs']:,} jobs ended by one advance)",
+            if w["delivered"] - w["duplicates"] < w["expected"] and not lost:
+                note += f", {w['delivered']:,} of {w['expected']:,} deliveries"
+            add(f"{svc_name} webhook deliveries, {config_name} ({w['jobs']:,} jobs ended by one advance)",
                 f"{w['rate'] or 0:,.0f}/s (best second {w['best_second']:,}){note}", cpu=pct(w["server_cpu"]),
-                target=f">= {WEBHOOKS_PER_S:,}/s, none lost", ok=(w["rate"] or 0) >= WEBHOOKS_PER_S and not lost)
+                target=f">= {WEBHOOKS_PER_S:,}/s, none lost",
+                ok=(w["rate"] or 0) >= WEBHOOKS_PER_S and not lost and not w["duplicates"])
 
     if "scheduler" in res:
         s = res["scheduler"]
@@ -531,6 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--starts", type=int, help="starts timed per configuration (default 5, quick 3)")
     p.add_argument("--memory-jobs", type=int, help="jobs ended for the memory figure (default 100000, "
                    "quick 10000)")
+    p.add_argument("--budget", type=int, help="creates per window for a service whose creates each need a "
+                   "ref of their own (Clipzy: an uploaded video) (default 3000, quick 1000)")
     p.add_argument("--webhook-jobs", type=int, help="callbacks for the delivery rate (default 10000, quick 2000)")
     p.add_argument("--inflight", type=int, default=10_000, help="jobs in flight for the scheduler's CPU "
                    "(default 10000)")
@@ -544,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     global SELF_TEST
     SELF_TEST = args.self_test
+    if SELF_TEST:  # the bare app answers Valossa's two paths only (and needs no setup)
+        SERVICES[:] = [VALOSSA]
     q = args.quick
 
     def default(name: str, full: float, quick: float) -> None:
@@ -558,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     default("starts", 5, 3)
     default("memory_jobs", 100_000, 10_000)
     default("webhook_jobs", 10_000, 2_000)
+    default("budget", 3_000, 1_000)
     default("idle_window", 10.0, 3.0)
 
     t0 = time.perf_counter()

@@ -10,8 +10,8 @@ how late the job timers fire, the server's RSS and CPU, the journal's size and t
 received. It stops by itself (--seconds, --max-requests) and always exits 0: these are figures, not a test;
 the last line is the verdict.
 
-A service is a list of Call entries in CALLS (weight, and what one call does with a client's state):
-Clipzy's and the Gateway's calls are added there.
+A service is a list of Call entries in CALLS (weight, and what one call does with a client's state): Valossa
+Core and Training, Clipzy, the AI Gateway (and its token issuer).
 """
 
 from __future__ import annotations
@@ -35,8 +35,17 @@ import httpx
 from harness import DEFAULT, Receiver, Server, emulator, receiver
 from loadgen import Histogram
 
-# The longest default Valossa timeline is 95 s + 0.55 x 20 min of media = 755 simulated seconds.
+# The longest default Valossa timeline is 95 s + 0.55 x 20 min of media = 755 simulated seconds; Clipzy's
+# (GPU timings, 15 s to 5 min of derived media) ~30 s. Gateway jobs wait for one of 2 workers: no bound (their
+# end is read from the admin API instead).
 LONGEST_TIMELINE = 800.0
+GATEWAY_PROGRESS_STEPS = 4  # a Gateway job sends "<kind>.progress" at each of its processing steps
+KIND_EVENTS = {"transcriptions": "transcription.", "translations": "translation.",
+               "video-analyses": "video-analysis."}  # the Gateway's events: "<kind>.<end state>"
+END_STATES = {"valossa": ("finished", "error"), "clipzy": ("completed", "failed", "cancelled"),
+              "gateway": ("completed", "failed")}
+GOING_STATES = {"valossa": ("queued", "on_hold", "preparing_analysis", "processing"),
+                "clipzy": ("queued", "processing"), "gateway": ("pending", "processing")}
 
 
 @dataclass
@@ -56,6 +65,16 @@ class Tracked:
     id: str
     created: float  # time.monotonic()
     callback: bool
+    service: str = "valossa"
+    kind: str = ""  # the Gateway's collection: transcriptions, translations, video-analyses
+    state: str = ""  # as last seen by the client
+
+
+@dataclass(frozen=True)
+class CallbackJob:
+    service: str
+    kind: str
+    created: float
 
 
 class Client:
@@ -67,6 +86,10 @@ class Client:
                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
         self.key = f"soak-{n}"
         self.jobs: list[Tracked] = []
+        self.videos: list[str] = []  # Clipzy videos uploaded, no job on them yet
+        self.faces: list[str] = []  # Valossa Training face identities
+        self.token: str | None = None  # the Gateway's Bearer token
+        self.token_until = 0.0  # time.monotonic() after which a new one is fetched
         self.soak = soak
         self.rng = random.Random(n)
         self.counter = 0
@@ -94,10 +117,17 @@ class Client:
             self.soak.sample(f"{name} {method} {path} -> {response.status_code}: {response.text[:200]}")
         return response
 
-    def pick(self, *, callback: bool | None = None, older: float = 0.0) -> Tracked | None:
+    def pick(self, service: str = "valossa", *, callback: bool | None = None, older: float = 0.0,
+             state: str | None = None) -> Tracked | None:
         now = time.monotonic()
-        found = [j for j in self.jobs if (callback is None or j.callback == callback) and now - j.created >= older]
+        found = [j for j in self.jobs if j.service == service and (callback is None or j.callback == callback)
+                 and now - j.created >= older and (state is None or j.state == state)]
         return self.rng.choice(found) if found else None
+
+    def track(self, job: Tracked) -> None:
+        self.jobs.append(job)
+        if job.callback:
+            self.soak.callback_jobs[job.id] = CallbackJob(job.service, job.kind, job.created)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -106,6 +136,7 @@ class Client:
 # --- Valossa Core: https://.../core/1.0
 
 V = "/core/1.0"
+UPLOAD_SESSION_TTL = 3600.0  # valossa.upload_session_ttl_seconds' default
 RESULT_TYPES = ("speech_to_text_srt", "speech_to_text_vtt", "seconds_objects", "visual_captions", "core")
 
 
@@ -117,9 +148,7 @@ async def valossa_new_job(c: Client, callback: bool = False, url: str | None = N
         body["callback"] = {"url": c.soak.receiver.url}
     r = await c.call("valossa new_job" + (" +callback" if callback else ""), "POST", V + "/new_job", json=body)
     if r is not None and r.status_code == 200:
-        c.jobs.append(Tracked(r.json()["job_id"], time.monotonic(), callback))
-        if callback:
-            c.soak.callback_jobs[r.json()["job_id"]] = time.monotonic()
+        c.track(Tracked(r.json()["job_id"], time.monotonic(), callback))
 
 
 async def valossa_new_job_callback(c: Client) -> None:
@@ -176,16 +205,222 @@ async def valossa_upload(c: Client) -> None:
                      json={"api_key": c.key, "file_size_bytes": len(data)})
     if r is None or r.status_code != 200:
         return
-    upload_id = r.json()["upload_id"]
-    r = await c.call("valossa send_file_chunk", "POST", V + "/send_file_chunk",
+    upload_id, started = r.json()["upload_id"], time.monotonic()
+
+    def ok() -> tuple[int, ...]:
+        # A session idle for valossa.upload_session_ttl_seconds (3600 simulated s: 6 real s at time scale 600)
+        # is forgotten: "no such upload" (400) is then the right answer.
+        stale = (time.monotonic() - started) * c.soak.args.time_scale >= 0.95 * UPLOAD_SESSION_TTL
+        return (200, 400) if stale else (200,)
+
+    r = await c.call("valossa send_file_chunk", "POST", V + "/send_file_chunk", ok=ok(),
                      data={"api_key": c.key, "upload_id": upload_id, "chunk_index": "0"},
                      files={"file_data": ("chunk.bin", data)})
     if r is None or r.status_code != 200:
         return
-    r = await c.call("valossa finalize_file_upload", "POST", V + "/finalize_file_upload",
+    r = await c.call("valossa finalize_file_upload", "POST", V + "/finalize_file_upload", ok=ok(),
                      json={"api_key": c.key, "upload_id": upload_id})
     if r is not None and r.status_code == 200:
         await valossa_new_job(c, url=r.json()["uploaded_file_url"])
+
+
+# --- Valossa Training: https://.../training/1.0 (face galleries of the client's key)
+
+VT = "/training/1.0"
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (64).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00"
+
+
+async def training_face(c: Client) -> None:
+    """A face identity in the key's default gallery, an image uploaded and added to it, its images listed;
+    now and then the face removed again (a client keeps at most 5)."""
+    c.counter += 1
+    r = await c.call("training create_face_identity", "POST", VT + "/create_face_identity",
+                     json={"api_key": c.key, "face": {"name": f"soak {c.n}-{c.counter}"}})
+    if r is None or r.status_code != 200:
+        return
+    face_id = r.json()["face_id"]
+    c.faces.append(face_id)
+    image = PNG_HEADER + c.counter.to_bytes(8, "big") + bytes(32)  # a different image each time
+    r = await c.call("training upload_image", "POST", VT + "/upload_image", data={"api_key": c.key},
+                     files={"image_data": ("face.png", image, "image/png")})
+    if r is None or r.status_code != 200:
+        return
+    r = await c.call("training add_face_image", "POST", VT + "/add_face_image", json={
+        "api_key": c.key, "face": {"id": face_id}, "image": {"url": r.json()["uploaded_file_url"]}})
+    await c.call("training list_face_images", "GET", VT + "/list_face_images",
+                 params={"api_key": c.key, "face.id": face_id})
+    if len(c.faces) > 5:
+        gone = c.faces.pop(0)
+        await c.call("training remove_face_identity", "POST", VT + "/remove_face_identity",
+                     json={"api_key": c.key, "face": {"id": gone}})
+
+
+async def training_list(c: Client) -> None:
+    if c.rng.random() < 0.5:
+        await c.call("training list_face_galleries", "GET", VT + "/list_face_galleries", params={"api_key": c.key})
+    else:
+        await c.call("training list_face_identities", "GET", VT + "/list_face_identities",
+                     params={"api_key": c.key})
+
+
+# --- Clipzy ML Engine: /api/v1 (no token by default)
+
+CZ = "/api/v1"
+
+
+async def clipzy_upload(c: Client) -> str | None:
+    """A small upload (not real media: its metadata is derived, 15 s to 5 min); the video is kept for a job."""
+    c.counter += 1
+    data = f"soak video {c.n}-{c.counter}".encode() + bytes(c.rng.getrandbits(8) for _ in range(48))
+    r = await c.call("clipzy upload", "POST", CZ + "/videos/upload",
+                     files={"file": (f"soak-{c.n}-{c.counter}.mp4", data, "video/mp4")})
+    if r is None or r.status_code != 200:
+        return None
+    video_id: str = r.json()["data"]["video_id"]
+    if c.rng.random() < 0.3:
+        await c.call("clipzy video_info", "GET", f"{CZ}/videos/info/{video_id}")
+    return video_id
+
+
+async def clipzy_create(c: Client, callback: bool = False) -> None:
+    """A job on a video of the client's without one (uploaded first when it has none left)."""
+    video_id = c.videos.pop() if c.videos else await clipzy_upload(c)
+    if video_id is None:
+        return
+    body: dict[str, Any] = {"video_id": video_id}
+    if callback:
+        body["webhook_url"] = c.soak.receiver.url
+    r = await c.call("clipzy create" + (" +webhook" if callback else ""), "POST", CZ + "/jobs", json=body)
+    if r is not None and r.status_code == 200:
+        c.track(Tracked(r.json()["data"]["job_id"], time.monotonic(), callback, "clipzy"))
+
+
+async def clipzy_create_webhook(c: Client) -> None:
+    await clipzy_create(c, callback=True)
+
+
+async def clipzy_upload_only(c: Client) -> None:
+    video_id = await clipzy_upload(c)
+    if video_id is not None and len(c.videos) < 5:
+        c.videos.append(video_id)
+
+
+async def clipzy_get(c: Client) -> None:
+    job = c.pick("clipzy")
+    if job is None:
+        return await clipzy_create(c)
+    r = await c.call("clipzy get_job", "GET", f"{CZ}/jobs/{job.id}")
+    if r is not None and r.status_code == 200:
+        job.state = r.json()["data"]["status"]
+
+
+async def clipzy_result(c: Client) -> None:
+    """The result body of an ended job; its download when the client saw it completed."""
+    job = c.pick("clipzy", older=c.soak.ended_after)
+    if job is None:
+        return await clipzy_get(c)
+    if job.state == "completed" and c.rng.random() < 0.3:
+        await c.call("clipzy download", "GET", f"{CZ}/jobs/{job.id}/download")
+        return
+    r = await c.call("clipzy job_result", "GET", f"{CZ}/jobs/{job.id}/result")
+    if r is not None and r.status_code == 200:
+        job.state = r.json()["data"]["status"]
+
+
+async def clipzy_list(c: Client) -> None:
+    await c.call("clipzy list_jobs", "GET", CZ + "/jobs",
+                 params={"page": str(c.rng.randint(1, 3)), "page_size": str(c.rng.choice((10, 50)))})
+
+
+async def clipzy_cancel(c: Client) -> None:
+    # A job still queued or processing is cancelled (200); one that ended answers 409.
+    job = c.pick("clipzy")
+    if job is None:
+        return await clipzy_create(c)
+    r = await c.call("clipzy cancel", "POST", f"{CZ}/jobs/{job.id}/cancel", ok=(200, 409))
+    if r is not None and r.status_code == 200:
+        job.state = "cancelled"
+
+
+# --- AI Gateway: /v1 (Bearer tokens from /oauth/token)
+
+GW_KINDS = {  # collection -> (JSON:API type, input); mostly short text translations: 2 workers do them all
+    "translations": ("translation-job", 10),
+    "transcriptions": ("transcription-job", 2),
+    "video-analyses": ("video-analysis-job", 1),
+}
+
+
+async def gateway_token(c: Client) -> None:
+    r = await c.call("gateway token", "POST", "/oauth/token", json={
+        "grant_type": "client_credentials", "client_id": "emulator-client", "client_secret": "emulator-secret",
+        "audience": "https://ai-gateway.emulator/"})
+    if r is not None and r.status_code == 200:
+        body = r.json()
+        c.token = body["access_token"]
+        # expires_in is in simulated seconds: fetch a new one halfway through its real lifetime
+        c.token_until = time.monotonic() + body["expires_in"] / c.soak.args.time_scale / 2
+
+
+async def gateway_auth(c: Client) -> dict[str, str] | None:
+    if c.token is None or time.monotonic() > c.token_until:
+        await gateway_token(c)
+    return {"Authorization": f"Bearer {c.token}"} if c.token else None
+
+
+def gateway_input(c: Client, collection: str) -> dict[str, Any]:
+    url = f"https://example.com/soak-{c.n}-{c.counter}.mp4"
+    if collection == "translations":
+        words = " ".join(c.rng.choice(("video", "frame", "scene", "speech", "caption")) for _ in range(40))
+        return {"input": {"type": "text", "content": words, "target_language": c.rng.choice(("fr", "de", "fi"))}}
+    if collection == "transcriptions":
+        return {"input": {"type": "video", "url": url}, "options": {"format": c.rng.choice(("json", "srt"))}}
+    return {"input": {"url": url, "features": ["labels"]}}
+
+
+async def gateway_create(c: Client, callback: bool = False) -> None:
+    headers = await gateway_auth(c)
+    if headers is None:
+        return
+    collection = c.rng.choices(list(GW_KINDS), weights=[w for _, w in GW_KINDS.values()])[0]
+    c.counter += 1
+    attributes = gateway_input(c, collection)
+    if callback:
+        attributes["webhook"] = {"url": c.soak.receiver.url}
+    body = {"data": {"type": GW_KINDS[collection][0], "attributes": attributes}}
+    r = await c.call("gateway create" + (" +webhook" if callback else ""), "POST", f"/v1/{collection}",
+                     ok=(202,), json=body, headers=headers)
+    if r is not None and r.status_code == 202:
+        c.track(Tracked(r.json()["data"]["id"], time.monotonic(), callback, "gateway", collection))
+
+
+async def gateway_create_webhook(c: Client) -> None:
+    await gateway_create(c, callback=True)
+
+
+async def gateway_get(c: Client) -> None:
+    job = c.pick("gateway")
+    headers = await gateway_auth(c)
+    if job is None or headers is None:
+        return await gateway_create(c)
+    r = await c.call("gateway get", "GET", f"/v1/{job.kind}/{job.id}", headers=headers)
+    if r is not None and r.status_code == 200:
+        job.state = r.json()["data"]["attributes"]["status"]
+
+
+async def gateway_result(c: Client) -> None:
+    """The result of a job the client saw completed (its status answered first otherwise)."""
+    job = c.pick("gateway", state="completed")
+    headers = await gateway_auth(c)
+    if job is None or headers is None:
+        return await gateway_get(c)
+    await c.call("gateway result", "GET", f"/v1/{job.kind}/{job.id}/result", headers=headers)
+
+
+async def gateway_providers(c: Client) -> None:
+    headers = await gateway_auth(c)
+    if headers is not None:
+        await c.call("gateway providers", "GET", "/v1/providers", headers=headers)
 
 
 @dataclass(frozen=True)
@@ -205,15 +440,44 @@ CALLS: list[Call] = [
     Call("valossa", "cancel_job", 4, valossa_cancel_job),
     Call("valossa", "delete_job", 6, valossa_delete_job),
     Call("valossa", "upload trio + new_job", 2, valossa_upload),
+    Call("training", "face identity + image", 1.5, training_face),
+    Call("training", "list galleries or identities", 1.5, training_list),
+    Call("clipzy", "upload", 2, clipzy_upload_only),
+    Call("clipzy", "create", 5, clipzy_create),
+    Call("clipzy", "create with webhook", 3, clipzy_create_webhook),
+    Call("clipzy", "get_job", 20, clipzy_get),
+    Call("clipzy", "job_result or download", 3, clipzy_result),
+    Call("clipzy", "list_jobs", 3, clipzy_list),
+    Call("clipzy", "cancel", 2, clipzy_cancel),
+    Call("gateway", "token", 0.5, gateway_token),
+    Call("gateway", "create", 4, gateway_create),
+    Call("gateway", "create with webhook", 2, gateway_create_webhook),
+    Call("gateway", "get", 20, gateway_get),
+    Call("gateway", "result", 3, gateway_result),
+    Call("gateway", "providers", 1, gateway_providers),
 ]
-MAX_JOBS_PER_CLIENT = 40  # above this a client deletes its oldest ended job first (the store's live set stays bounded)
+MAX_JOBS_PER_CLIENT = 40  # above this a client retires an old job first (the store's live set stays bounded)
+
+
+async def retire(c: Client) -> bool:
+    """Delete an ended Valossa job (the store's live set stays bounded), or forget an old job of a service with
+    no delete call (Clipzy, the Gateway). False when no job is old enough."""
+    if c.pick(older=c.soak.ended_after):
+        await valossa_delete_job(c)
+        return True
+    now = time.monotonic()
+    old = [j for j in c.jobs if now - j.created >= c.soak.ended_after]
+    if not old:
+        return False
+    c.jobs.remove(old[0])
+    return True
 
 
 class Soak:
     def __init__(self, args: argparse.Namespace, srv: Server, rcv: Receiver) -> None:
         self.args, self.server, self.receiver = args, srv, rcv
         self.totals = Totals()
-        self.callback_jobs: dict[str, float] = {}  # job id -> created (monotonic)
+        self.callback_jobs: dict[str, CallbackJob] = {}  # job id -> its service, kind, creation (monotonic)
         self.ended_after = LONGEST_TIMELINE / args.time_scale + 1.0  # real seconds: a job's timeline surely ended
         self.stop = False
         self.started = time.monotonic()
@@ -235,8 +499,8 @@ class Soak:
         await asyncio.sleep(c.rng.uniform(0, self.args.think))  # stagger the start
         try:
             while not self.stop and self.totals.requests < self.args.max_requests:
-                if len(c.jobs) > MAX_JOBS_PER_CLIENT and c.pick(older=self.ended_after):
-                    await valossa_delete_job(c)
+                if len(c.jobs) > MAX_JOBS_PER_CLIENT and await retire(c):
+                    pass
                 else:
                     await c.rng.choices(CALLS, weights)[0].run(c)
                 await asyncio.sleep(c.rng.uniform(0.5, 1.5) * self.args.think)
@@ -315,21 +579,53 @@ class Soak:
             self.stop = True
             await asyncio.gather(*tasks, watcher, return_exceptions=True)
             ran = time.monotonic() - self.started
-            # Callbacks of the last jobs: their timelines end within ended_after; then the receiver must have
-            # one per callback job old enough (a bounded wait on real deliveries, not on the emulator's time).
-            deadline = time.monotonic() + self.ended_after + 5.0
-            due = {j for j, created in self.callback_jobs.items() if time.monotonic() - created >= self.ended_after}
-            missing: set[str] = set()
-            while True:
-                received = {job for job, _, _ in json.loads(await self._keys())}
-                missing = due - received
-                if not missing or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.5)
+            checked = await self.check_callbacks(admin)
             failed = (await admin.get("/_emulator/webhooks", params={"status": "failed"})).json()["webhooks"]
             final = await self.report(admin, final=True)
-        return {"ran_s": round(ran, 1), "final": final, "missing_callbacks": len(missing),
-                "callback_jobs": len(self.callback_jobs), "failed_webhooks": len(failed)}
+        return {"ran_s": round(ran, 1), "final": final, **checked, "callback_jobs": len(self.callback_jobs),
+                "failed_webhooks": len(failed)}
+
+    async def check_callbacks(self, admin: httpx.AsyncClient) -> dict[str, Any]:
+        """Every callback job that surely ended has had exactly one callback for an end state, none twice, none
+        for two end states; a Gateway job at most one progress event per processing step.
+
+        Surely ended: not in a state of its service that is still going, by the admin API once the load stopped
+        and the bounded timelines of Valossa and Clipzy had time to end (the listing asks for those states only:
+        views of ended jobs carry their results, which can be slow to make by the thousand); a Valossa job its
+        client deleted (only once ended) is gone, which counts as ended. A job still going (a Gateway job
+        waiting for a worker) is counted, not checked. Then a bounded wait for the deliveries themselves."""
+        await asyncio.sleep(self.ended_after)
+        going: dict[str, str] = {}
+        for service in {job.service for job in self.callback_jobs.values()}:
+            for state in GOING_STATES[service]:
+                r = await admin.get("/_emulator/jobs", params={"service": service, "status": state, "limit": 10**7},
+                                    timeout=300)
+                going.update((j["id"], f"{service} {state}") for j in r.json()["jobs"])
+        ended = {j: job for j, job in self.callback_jobs.items() if j not in going}
+
+        def ends(job: CallbackJob) -> set[str]:
+            return {f"{KIND_EVENTS.get(job.kind, '')}{st}" for st in END_STATES[job.service]}
+
+        deadline = time.monotonic() + 10.0
+        while True:
+            received: dict[str, Counter[str]] = {}
+            for job_id, event, n in json.loads(await self._keys()):
+                received.setdefault(job_id, Counter())[event] += n
+            missing = {j for j, job in ended.items() if not ends(job) & set(received.get(j, {}))}
+            if not missing or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        wrong, repeated = Counter[str](), 0
+        for j, job in ended.items():
+            events = received.get(j, Counter())
+            got = [e for e in events if not e.endswith(".progress")]
+            if len(got) > 1:
+                wrong[f"{job.service} {' and '.join(sorted(got))}"] += 1
+            wrong.update(f"{job.service} {e} (no end state)" for e in got if e not in ends(job))
+            repeated += sum(max(0, n - GATEWAY_PROGRESS_STEPS) for e, n in events.items() if e.endswith(".progress"))
+        return {"missing_callbacks": len(missing), "checked_callbacks": len(ended),
+                "still_going": dict(Counter(going[j] for j in self.callback_jobs if j in going)),
+                "wrong_callbacks": dict(wrong), "progress_over": repeated, "missing_sample": sorted(missing)[:5]}
 
     async def _keys(self) -> str:
         return await asyncio.to_thread(self._keys_sync)
@@ -411,9 +707,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"timers: {soak.late_sampled:,} pending timers sampled, {len(late):,} overdue; "
           + (f"late by p50 {statistics.median(late) * 1000:.0f} ms, max {late[-1] * 1000:.0f} ms (real time)"
              if late else "none late"))
-    print(f"callbacks: {run['callback_jobs']:,} jobs asked for one, {final['callbacks']:,} received, "
-          f"{final['callback_duplicates']} duplicates, {run['missing_callbacks']} missing, "
-          f"{run['failed_webhooks']} failed in the outbox")
+    print(f"callbacks: {run['callback_jobs']:,} jobs asked for one, {run['checked_callbacks']:,} of them ended "
+          f"(checked), {final['callbacks']:,} received, {final['callback_duplicates']} duplicates, "
+          f"{run['missing_callbacks']} missing, {sum(run['wrong_callbacks'].values())} for another end state, "
+          f"{run['progress_over']} progress events over one per step, {run['failed_webhooks']} failed in the outbox"
+          + (f"; still going: {run['still_going']}" if run["still_going"] else ""))
+    for text in run["missing_sample"]:
+        print(f"  missing e.g. {text} ({soak.callback_jobs[text].service})")
+    for text, n in run["wrong_callbacks"].items():
+        print(f"  wrong: {text} x{n}")
     print(f"memory: {rss_text}; RSS samples: " + ", ".join(f"{mb:.0f}" for _, mb in soak.rss))
     print(f"journal: {final['journal']} entries; data dir {final['data_mb']} MB")
 
@@ -424,9 +726,10 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(f"{final['connection_errors']} connection errors")
     if final["unexpected"]:
         problems.append(f"{final['unexpected']} unexpected answers")
-    if run["missing_callbacks"] or final["callback_duplicates"] or run["failed_webhooks"]:
+    wrong = sum(run["wrong_callbacks"].values()) + run["progress_over"]
+    if run["missing_callbacks"] or final["callback_duplicates"] or run["failed_webhooks"] or wrong:
         problems.append(f"callbacks: {run['missing_callbacks']} missing, {final['callback_duplicates']} duplicated, "
-                        f"{run['failed_webhooks']} failed")
+                        f"{wrong} for another state or over the progress steps, {run['failed_webhooks']} failed")
     if flat is False:
         problems.append("RSS not flat (+-10 %)")
     if late and late[-1] > 1.0:

@@ -7,6 +7,7 @@ advance() fires every timer that falls due, in order, each at its own due time, 
 from __future__ import annotations
 
 import asyncio
+import gc
 import heapq
 import itertools
 import logging
@@ -31,6 +32,10 @@ BATCH_SLACK = 0.005
 # outcome and retry are recorded when it ends.
 ADVANCE_WAIT = 2.0
 ADVANCE_WAIT_TOTAL = 5.0
+# After an advance fires this many timers (most jobs of a batch ended), a full collection: the free lists of
+# small objects (tuples, floats, dicts) keep thousands of those jobs' blocks, scattered over the allocator's
+# arenas, which keeps every arena resident; emptied, the arenas are returned (~20 ms with little in flight).
+COLLECT_AFTER = 10_000
 Handler = Callable[[str, float], Awaitable[None]]
 Horizon = Callable[[str, float], float]
 # True while a timer's own handler runs (not a background one): what it stores need not be awaited on disk (a
@@ -145,6 +150,8 @@ class Scheduler:
         target = self.clock.now() + seconds
         fired = await self.run_until(target, inline=True)
         self.clock.set(target)
+        if fired >= COLLECT_AFTER:
+            gc.collect()
         return fired
 
     @staticmethod

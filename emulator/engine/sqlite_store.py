@@ -5,7 +5,10 @@ need it), plus a small cache of the ended jobs written or read most recently. Me
 flight, not with the jobs stored: a few thousand cached ended jobs serve any test, and holding tens of
 thousands more kept a large, fragmented heap that slowed every request. Writes are queued and
 committed in groups by one writer task; each caller awaits the commit of the group that holds its write,
-so a request that answered 200 has its job on disk.
+so a request that answered 200 has its job on disk. A group goes to the database in one trip, on a
+connection of its own in a thread of its own: statement by statement through aiosqlite, the hand-offs
+between threads cost more than SQLite itself (new_job creates, timers move and end jobs: a group mixes
+statements). Reads go through aiosqlite; WAL lets them run beside the writer.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from . import codec
 from .model import Job, Webhook
 from .store import MemoryStore
 
@@ -40,6 +46,7 @@ JOB_UPSERT = (
 )
 JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
 JOB_COLUMNS = "body, step, step_started, history, next_due"
+END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
@@ -51,7 +58,9 @@ class SqliteStore(MemoryStore):
     def __init__(self, data_dir: Path) -> None:
         super().__init__()
         self.data_dir = data_dir
-        self.db: aiosqlite.Connection | None = None
+        self.db: aiosqlite.Connection | None = None  # reads
+        self._wdb: sqlite3.Connection | None = None  # writes, used only in the writer thread
+        self._wthread: ThreadPoolExecutor | None = None
         self._queue: list[tuple[str, tuple[Any, ...]]] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
@@ -87,13 +96,24 @@ class SqliteStore(MemoryStore):
         async with self.db.execute("SELECT key, body FROM meta") as cur:
             for key, body in await cur.fetchall():
                 self.meta[key] = json.loads(body)
+        self._wthread = ThreadPoolExecutor(1, thread_name_prefix="emulator-sqlite-writer")
+        self._wdb = await self._in_writer(_connect, self.data_dir / "emulator.sqlite3")
         self._writer = asyncio.create_task(self._write_loop())
+
+    async def _in_writer(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._wthread, fn, *args)
 
     async def close(self) -> None:
         if self._writer:
             await self._flush()
             self._writer.cancel()
             self._writer = None
+        if self._wthread:
+            if self._wdb:
+                await self._in_writer(self._wdb.close)
+                self._wdb = None
+            self._wthread.shutdown()
+            self._wthread = None
         if self.db:
             await self.db.close()
             self.db = None
@@ -124,7 +144,7 @@ class SqliteStore(MemoryStore):
             await self._write("", ())  # nothing to run; resolves after the writes before it
 
     async def _write_loop(self) -> None:
-        assert self.db is not None
+        assert self._wdb is not None
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -132,22 +152,17 @@ class SqliteStore(MemoryStore):
             batch, waiters = self._queue, self._waiters
             self._queue, self._waiters = [], []
             if self._hooks_dirty:
-                batch += [(WEBHOOK_UPSERT, (h.id, json.dumps(h.to_dict()))) for h in self._hooks_dirty.values()]
+                batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in self._hooks_dirty.values()]
                 self._hooks_dirty = {}
             if not batch:
                 continue
             if self._meta_dirty:
-                batch += [(META_UPSERT, (key, json.dumps(self.meta[key])))
+                batch += [(META_UPSERT, (key, codec.dumps(self.meta[key])))
                           for key in sorted(self._meta_dirty) if key in self.meta]
                 self._meta_dirty.clear()
             self._writing = True
             try:
-                for sql, rows in _runs(batch):
-                    if rows[0]:
-                        await self.db.executemany(sql, rows)  # one trip to the db thread per run
-                    else:
-                        await self.db.executescript(sql)
-                await self.db.commit()
+                await self._in_writer(_commit, self._wdb, batch)
                 error: BaseException | None = None
             except Exception as exc:  # surfaces to every caller of the batch
                 error = exc
@@ -156,13 +171,15 @@ class SqliteStore(MemoryStore):
                 if not w.done():
                     w.set_exception(error) if error else w.set_result(None)
 
+    keep_written = True
+
     # --- jobs
     def _evict(self, job: Job) -> None:
         pass  # in the file already: read back from there when asked for
 
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
         self._cache(job)
-        body = json.dumps(job.to_dict(), separators=(",", ":"))
+        body = codec.dumps(job.to_dict())
         params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body, job.kind)
         if wait:
             await self._write(JOB_UPSERT, params)
@@ -171,11 +188,11 @@ class SqliteStore(MemoryStore):
             self._wake.set()
 
     async def move_job(self, job: Job, *, wait: bool = True) -> None:
-        if job.next_due is None:  # at an end (or a hold): written whole, its timeline settled
-            await self.put_job(job, wait=wait)
-            return
         self._cache(job)
-        params = (job.next_due, job.step, job.step_started, json.dumps(job.history, separators=(",", ":")), job.id)
+        # At an end the job in memory has settled its timeline to the end step; the body in the file still has
+        # the whole timeline, and the end is its last step (the timeline changes only by a jump, written whole).
+        step = END if job.next_due is None and job.step == len(job.timeline) - 1 else job.step
+        params = (job.next_due, step, job.step_started, codec.dumps(job.history), job.id)
         if wait:
             await self._write(JOB_MOVE, params)
         else:
@@ -253,7 +270,7 @@ class SqliteStore(MemoryStore):
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
         await super().put_record(kind, key, value)
-        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
+        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, codec.dumps(value)))
 
     async def delete_record(self, kind: str, key: str) -> None:
         await super().delete_record(kind, key)
@@ -261,7 +278,7 @@ class SqliteStore(MemoryStore):
 
     async def set_meta(self, key: str, value: Any) -> None:
         await super().set_meta(key, value)
-        await self._write(META_UPSERT, (key, json.dumps(value)))
+        await self._write(META_UPSERT, (key, codec.dumps(value)))
 
     def note_meta(self, key: str, value: Any) -> None:
         """Written once at the end of the next group, whatever the times it changed meanwhile (id counters
@@ -298,10 +315,33 @@ def _job(row: Any) -> Job:
     body, step, step_started, history, next_due = row
     data = json.loads(body)
     if history is not None:
+        if step == END:
+            step = len(data["timeline"]) - 1
         data.update(step=step, step_started=step_started, history=json.loads(history), next_due=next_due)
     job = Job.from_dict(data)
     job.settle()
     return job
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False)  # made and used in the writer thread only
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=10000")
+    return db
+
+
+def _commit(db: sqlite3.Connection, batch: list[tuple[str, Any]]) -> None:
+    """In the writer thread: a group's statements in order, then one commit; a failed group is rolled back."""
+    try:
+        for sql, rows in _runs(batch):
+            if rows[0]:
+                db.executemany(sql, rows)
+            else:
+                db.executescript(sql)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def _runs(batch: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:

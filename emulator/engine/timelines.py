@@ -15,19 +15,31 @@ MAX_STEPS = 10_000
 def resolve_timeline(scenario: Scenario, spec: LifecycleSpec, media_seconds: float) -> list[Step]:
     """The scenario's timeline for this media: loops unrolled, states inherited, side fields filled from the
     service's defaults, each entry's `after` turned into the previous step's duration."""
-    # Worked out once per scenario and kind: new_job only multiplies the durations out.
-    plan = scenario._plans.get(spec.key)
-    if plan is None:
-        plan = scenario._plans[spec.key] = _plan(scenario.timeline or [], spec)
+    # Worked out once per scenario and kind: new_job only multiplies the durations out. A step whose duration
+    # does not depend on the media is made once and shared by every job (steps are never changed once made).
+    cached = scenario._plans.get(spec.key)
+    if cached is None:
+        cached = scenario._plans[spec.key] = _shared_steps(_plan(scenario.timeline or [], spec))
+    plan, shared = cached
     afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
     steps = [
-        Step(state, afters[n + 1] if n + 1 < len(plan) else None, fields, progress)  # fields shared: read-only
-        for n, (_, state, fields, progress) in enumerate(plan)
+        shared[n] or Step(state, afters[n + 1] if n + 1 < len(plan) else None, fields, progress)
+        for n, (_, state, fields, progress) in enumerate(plan)  # fields shared: read-only
     ]
     if steps and afters[0]:
         # A first entry with `after` starts the job in the initial state for that long.
         steps.insert(0, Step(spec.initial, afters[0], spec.defaults(spec.initial)))
     return steps
+
+
+def _shared_steps(plan: list[tuple[Any, str, dict[str, Any], Any]]) -> tuple[list[Any], list[Step | None]]:
+    """The plan, and for each step its one shared Step when its duration is the same for any media."""
+    shared: list[Step | None] = []
+    for n, (_, state, fields, progress) in enumerate(plan):
+        after = plan[n + 1][0] if n + 1 < len(plan) else None
+        fixed = after is None or after.forever or not after.media_factor
+        shared.append(Step(state, after.resolve(0) if after else None, fields, progress) if fixed else None)
+    return plan, shared
 
 
 def _plan(entries: list[TimelineEntry], spec: LifecycleSpec) -> list[tuple[Any, str, dict[str, Any], Any]]:

@@ -4,16 +4,13 @@ encoder, headers set directly), with any status, extra headers and media type (a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+from ..engine.codec import dumpb as encode  # compact UTF-8 JSON, as JSONResponse writes it
 
-
-def encode(content: Any) -> bytes:
-    return _encode(content).encode("utf-8")
+__all__ = ["JSONBody", "encode"]
 
 
 class JSONBody(Response):

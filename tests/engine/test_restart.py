@@ -97,3 +97,8 @@ async def test_positions_written_by_moves_come_back(tmp_path: Path) -> None:
                                                                                            "finished"]
         await advance(c, 100_000)
         assert (await status(c, moving))["status"] == "finished"
+        ended_by_timer = (await c.get(f"/_emulator/jobs/{moving}")).json()
+    async with running(on_disk(tmp_path)) as c:  # its end was written as a move: only its position
+        assert (await c.get(f"/_emulator/jobs/{moving}")).json() == ended_by_timer
+        assert await status(c, moving) == {"job_id": moving, "status": "finished", "media_transfer_status": "finished",
+                                           "details": None, "poll_again_after_seconds": None}

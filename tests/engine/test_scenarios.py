@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def scenario_of(client: httpx.AsyncClient, job_id: str) -> str | None:
     store = client._transport.app.state.engine.store  # type: ignore[attr-defined]
-    return (store.active.get(job_id) or store.jobs[job_id]).scenario
+    return (store.active.get(job_id) or store.jobs.get(job_id) or store.cold.get(job_id)).scenario
 
 
 async def put(client: httpx.AsyncClient, name: str, body: str) -> httpx.Response:

@@ -68,3 +68,40 @@ async def test_a_job_read_back_has_its_newest_state_even_before_the_commit(tmp_p
         assert [j.state for j in await store.list_jobs()] == ["finished", "finished"]
     finally:
         await store.close()
+
+
+@pytest.mark.usefixtures("two_recent")
+async def test_a_cold_job_reads_back_identically_in_memory() -> None:
+    """Every answer about an ended job (status, results, list, the admin view) is the same whether the job
+    is an object in memory or was pushed out to the cold tier and decoded again."""
+    async with running(Settings(in_memory=True, time_scale=0, seed=3)) as c:
+        ids = [await new_job(c, media={"video": {"url": f"https://e.com/{n}.mp4"},
+                                       "customer_media_info": {"id": f"ref-{n % 2}"}}) for n in range(4)]
+        cancelled = await c.post("/core/1.0/cancel_job", json={"api_key": "key-a", "job_id": ids[3]})
+        assert cancelled.status_code == 200
+        await advance(c, 100_000)
+        store = c._transport.app.state.engine.store  # type: ignore[attr-defined]
+
+        async def answers(job_id: str) -> list[object]:
+            key = {"api_key": "key-a", "job_id": job_id}
+            got: list[object] = [await status(c, job_id)]
+            for kind in ("core", "transcript"):
+                r = await c.get("/core/1.0/job_results", params={**key, "type": kind})
+                got.append((r.status_code, r.json()))
+            r = await c.get("/core/1.0/list_jobs", params={"api_key": "key-a", "show_status": "true",
+                                                           "customer_media_info.id": "ref-1"})
+            got.append(r.json())
+            got.append((await c.get(f"/_emulator/jobs/{job_id}")).json())
+            return got
+
+        assert all(i in store.cold for i in ids) and not store.jobs  # ended: encoded at once
+        for job_id in ids:
+            first = await answers(job_id)  # read back: an object again, among the recent ones
+            assert job_id in store.jobs
+            for other in ids:  # pushes it out
+                if other != job_id:
+                    await status(c, other)
+            assert job_id in store.cold and job_id not in store.jobs
+            assert await answers(job_id) == first
+        assert first[0]["status"] == "error" and [s["status"] for s in [await status(c, i) for i in ids[:3]]] == \
+            ["finished"] * 3

@@ -3,6 +3,7 @@ ROUTES is the table (data a contract test reads); CoreApi holds the handlers it 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -138,7 +139,10 @@ class CoreApi:
             why = "it ended with an error" if job.state in TERMINAL else f"its status is {job.state}"
             raise BadRequest(f"Job is not finished: {why}")
         try:
-            media_type, content = self.results.render(job, result_type)
+            rendered = self.results.cached(job, result_type)
+            if rendered is None:  # a first render can take 0.1-0.5 s: keep the event loop (timers, polls) going
+                rendered = await asyncio.to_thread(self.results.render, job, result_type)
+            media_type, content = rendered
         except ResultsError as exc:
             raise ValossaError.for_status(exc.status, exc.message) from None
         return Response(content, media_type=media_type)

@@ -1,9 +1,12 @@
 """job_results: the core document (generated, or canned from a fixture) and every other type derived from it,
-rendered once per job and kept, so polling job_results costs nothing extra."""
+rendered once per job and kept, so polling job_results costs nothing extra. A first render can take a few hundred
+ms for a long video, so the route runs it in a worker thread (`cached` first, on the loop): the caches are
+guarded by a lock for that."""
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -50,34 +53,46 @@ class Results:
         self.keep = keep
         self._cores: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._bodies: OrderedDict[tuple[str, str, str], tuple[str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()  # render() runs in worker threads; forget() on the event loop
 
     def forget(self, job_id: str) -> None:
-        for key in [k for k in self._cores if k[0] == job_id]:
-            del self._cores[key]
-        for body in [k for k in self._bodies if k[0] == job_id]:
-            del self._bodies[body]
+        with self._lock:
+            for key in [k for k in self._cores if k[0] == job_id]:
+                del self._cores[key]
+            for body in [k for k in self._bodies if k[0] == job_id]:
+                del self._bodies[body]
+
+    def cached(self, job: Any, result_type: str) -> tuple[str, bytes] | None:
+        """The rendered body if it is kept: cheap, so the route asks this before sending render() to a thread."""
+        with self._lock:
+            return self._bodies.get((job.id, request_key(self.seed, job.request), result_type))
 
     def render(self, job: Any, result_type: str) -> tuple[str, bytes]:
         """(content type, body). Raises ResultsError when the job has no such data or a fixture is broken."""
         key = (job.id, request_key(self.seed, job.request), result_type)
-        body = self._bodies.get(key)
+        with self._lock:
+            body = self._bodies.get(key)
         if body is None:
             try:
                 body = self._render(job, result_type)
             except FixtureError as exc:
                 raise ResultsError(500, f"Canned results are broken: {exc}") from None
-            self._bodies[key] = body
-            while len(self._bodies) > self.keep:
-                self._bodies.popitem(last=False)
+            with self._lock:
+                self._bodies[key] = body
+                while len(self._bodies) > self.keep:
+                    self._bodies.popitem(last=False)
         return body
 
     def core(self, job: Any) -> dict[str, Any]:
         key = (job.id, request_key(self.seed, job.request))
-        core = self._cores.get(key)
+        with self._lock:
+            core = self._cores.get(key)
         if core is None:
-            core = self._cores[key] = self._build(job)
-            while len(self._cores) > max(4, self.keep // 8):  # cores are large; their bodies stay cached
-                self._cores.popitem(last=False)
+            core = self._build(job)
+            with self._lock:
+                self._cores[key] = core
+                while len(self._cores) > max(4, self.keep // 8):  # cores are large; their bodies stay cached
+                    self._cores.popitem(last=False)
         return core
 
     def _files(self, job: Any) -> tuple[dict[str, Path], list[str]]:
