@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,11 +58,20 @@ class Receiver:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.script: list[int] = []
+        self.hold = 0.0  # real seconds each request is held before it is answered
+        self.at_once = self.most_at_once = 0  # requests being held now, and the most ever
+        lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    receiver.at_once += 1
+                    receiver.most_at_once = max(receiver.most_at_once, receiver.at_once)
+                time.sleep(receiver.hold)
+                with lock:
+                    receiver.at_once -= 1
                 receiver.calls.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
                 code = receiver.script.pop(0) if receiver.script else 200
                 self.send_response(code)

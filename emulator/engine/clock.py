@@ -24,6 +24,10 @@ class Clock:
     def now(self) -> float:
         return self._anchor_virtual + (self._wall() - self._anchor_wall) * self.scale
 
+    def wall(self) -> float:
+        """The real time it reads: a span of it times `scale` is the virtual time the span took."""
+        return self._wall()
+
     def anchor(self) -> tuple[float, float]:
         return self._anchor_virtual, self._anchor_wall
 

@@ -11,7 +11,9 @@ import gc
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 
 from .clock import Clock
 
@@ -20,10 +22,14 @@ log = logging.getLogger("emulator.scheduler")
 # together fire in one wake-up instead of one each (thousands of jobs a second would otherwise mean thousands
 # of wake-ups). Never early: a timer fires at its own due time on the virtual clock, and advance() is exact.
 BATCH_SLACK = 0.005
-# advance() waits up to ADVANCE_WAIT (real seconds) for each background timer it fires (a webhook delivery
-# attempt): a local receiver answers within it, so its callback and any retries play out in order before advance
-# answers. Waits that ran out (a receiver that hangs) may take ADVANCE_WAIT_TOTAL in all per advance; such an
-# attempt goes on in the background, and its outcome and retry are recorded when it ends.
+# advance() does not wait for a background timer (a webhook delivery attempt) before firing the next timers, as
+# long as they fall due before its horizon: the earliest virtual time its outcome (a retry, a duplicate) can put a
+# timer at. Before any timer at or past it, and before it answers, advance waits for it, for as long as such
+# attempts keep finishing: a local receiver answers, so callbacks and their retries play out in virtual-time order
+# before advance answers, a burst of them at the pace the receiver takes (at most sender.LIMIT at once). When none
+# of them has finished for ADVANCE_WAIT (real seconds: a receiver that hangs), advance stops waiting; such waits
+# may take ADVANCE_WAIT_TOTAL in all per advance. An attempt left running goes on in the background, and its
+# outcome and retry are recorded when it ends.
 ADVANCE_WAIT = 2.0
 ADVANCE_WAIT_TOTAL = 5.0
 # After an advance fires this many timers (most jobs of a batch ended), a full collection: the free lists of
@@ -31,6 +37,10 @@ ADVANCE_WAIT_TOTAL = 5.0
 # arenas, which keeps every arena resident; emptied, the arenas are returned (~20 ms with little in flight).
 COLLECT_AFTER = 10_000
 Handler = Callable[[str, float], Awaitable[None]]
+Horizon = Callable[[str, float], float]
+# True while a timer's own handler runs (not a background one): what it stores need not be awaited on disk (a
+# job's move is not; see Jobs._fire), or timers would go one commit at a time.
+IN_TIMER: ContextVar[bool] = ContextVar("in_timer", default=False)
 
 
 class Scheduler:
@@ -38,16 +48,18 @@ class Scheduler:
         self.clock = clock
         self._heap: list[tuple[float, int, str, str]] = []
         self._count = itertools.count()
-        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._handlers: dict[str, tuple[Handler, bool, Horizon | None]] = {}
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def on(self, kind: str, handler: Handler, background: bool = False) -> None:
+    def on(self, kind: str, handler: Handler, background: bool = False, horizon: Horizon | None = None) -> None:
         """background=True: run it as a task (a slow webhook receiver must not hold up job timers); advance()
-        waits a little for it (ADVANCE_WAIT) so a prompt receiver's effects are visible when advance returns."""
-        self._handlers[kind] = (handler, background)
+        waits for it (see ADVANCE_WAIT) so a prompt receiver's effects are visible when advance returns.
+        horizon(key, due): the earliest virtual time the task can add a timer at (else `due`): advance fires
+        the timers before it meanwhile."""
+        self._handlers[kind] = (handler, background, horizon)
 
     def add(self, due: float, kind: str, key: str) -> None:
         heapq.heappush(self._heap, (due, next(self._count), kind, key))
@@ -72,30 +84,67 @@ class Scheduler:
             if inline and self._tasks:
                 # Attempts the real-time loop started just before (a timer due now, with time frozen): their
                 # outcome, and any retry they schedule, belong to this advance too.
-                budget = await self._wait(set(self._tasks), budget)
-            while self._heap and self._heap[0][0] <= until:
+                budget = await self._wait(list(self._tasks), budget)
+            # Background timers fired here and not yet waited for: (horizon, n, task), the soonest horizon first.
+            inflight: list[tuple[float, int, asyncio.Task[None]]] = []
+            while True:
+                ready = bool(self._heap) and self._heap[0][0] <= until
+                while inflight and inflight[0][2].done():
+                    heapq.heappop(inflight)
+                if inflight and (not ready or inflight[0][0] <= self._heap[0][0]):
+                    reached = self._heap[0][0] if ready else math.inf
+                    waited = []
+                    while inflight and inflight[0][0] <= reached:
+                        waited.append(heapq.heappop(inflight)[2])
+                    budget = await self._wait(waited, budget)  # they end before anything they may cause
+                    continue  # their retries may fall due before the next timer
+                if not ready:
+                    break
                 due, _, kind, key = heapq.heappop(self._heap)
+                handler, background, horizon = self._handlers[kind]
                 self.clock.set(due)
-                handler, background = self._handlers[kind]
                 fired += 1
                 if not background:
-                    await self._guard(handler, key, due)
+                    token = IN_TIMER.set(True)
+                    try:
+                        await self._guard(handler, key, due)
+                    finally:
+                        IN_TIMER.reset(token)
                     continue
                 task = asyncio.create_task(self._guard(handler, key, due))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 if inline:
-                    budget = await self._wait({task}, budget)
+                    heapq.heappush(inflight, (horizon(key, due) if horizon else due, next(self._count), task))
         return fired
 
     @staticmethod
-    async def _wait(tasks: set[asyncio.Task[None]], budget: float) -> float:
-        """Wait up to ADVANCE_WAIT for background timers; what is left of the budget for waits that run out."""
-        if budget <= 0:
+    async def _wait(tasks: Iterable[asyncio.Task[None]], budget: float) -> float:
+        """Wait for background timers while they keep finishing: give up on the rest once none has finished
+        for ADVANCE_WAIT; what is left of the budget for waits that ran out."""
+        pending = {t for t in tasks if not t.done()}
+        if not pending or budget <= 0:
             return budget
-        wait = min(ADVANCE_WAIT, budget)
-        _, pending = await asyncio.wait(tasks, timeout=wait)
-        return budget - wait if pending else budget
+        progress = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            pending.discard(task)
+            progress.set()
+
+        for task in pending:  # a callback each, not asyncio.wait per finish: that is O(tasks) every time
+            task.add_done_callback(finished)
+        try:
+            while pending and budget > 0:
+                progress.clear()
+                wait = min(ADVANCE_WAIT, budget)
+                try:
+                    await asyncio.wait_for(progress.wait(), wait)
+                except TimeoutError:
+                    budget -= wait
+        finally:
+            for task in pending:
+                task.remove_done_callback(finished)
+        return budget
 
     async def advance(self, seconds: float) -> int:
         target = self.clock.now() + seconds

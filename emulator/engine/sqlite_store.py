@@ -50,6 +50,7 @@ END = -1  # the step column of a job moved to its end: the last step of the time
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
+WEBHOOK_UPSERT = "INSERT OR REPLACE INTO webhooks VALUES (?, ?)"
 
 
 class SqliteStore(MemoryStore):
@@ -66,6 +67,9 @@ class SqliteStore(MemoryStore):
         self._writer: asyncio.Task[None] | None = None
         self._writing = False  # a group is being written
         self._meta_dirty: set[str] = set()  # note_meta keys to write with the next group
+        # Webhooks to write at the end of the next group, each once, as it is then: a row per put cut the group's
+        # job rows into a database trip each, and a callback's pending and delivered rows often share a group.
+        self._hooks_dirty: dict[str, Webhook] = {}
 
     @property
     def uploads_dir(self) -> Path:
@@ -117,6 +121,7 @@ class SqliteStore(MemoryStore):
     async def reset(self) -> None:
         await super().reset()
         self._meta_dirty.clear()
+        self._hooks_dirty.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
 
@@ -135,7 +140,7 @@ class SqliteStore(MemoryStore):
     async def _settled(self) -> None:
         """Before reading jobs from the file: every write queued so far is committed. A job that left memory
         may have its newest state in a write that was queued without waiting (a timer's move)."""
-        if self._queue or self._writing:
+        if self._queue or self._writing or self._hooks_dirty:
             await self._write("", ())  # nothing to run; resolves after the writes before it
 
     async def _write_loop(self) -> None:
@@ -146,6 +151,9 @@ class SqliteStore(MemoryStore):
             await asyncio.sleep(0)  # let writes issued in the same tick join this group
             batch, waiters = self._queue, self._waiters
             self._queue, self._waiters = [], []
+            if self._hooks_dirty:
+                batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in self._hooks_dirty.values()]
+                self._hooks_dirty = {}
             if not batch:
                 continue
             if self._meta_dirty:
@@ -249,9 +257,16 @@ class SqliteStore(MemoryStore):
         return due
 
     # --- webhooks, records, meta: small, kept whole in memory and written through
-    async def put_webhook(self, hook: Webhook) -> None:
+    async def put_webhook(self, hook: Webhook, *, wait: bool = True) -> None:
         await super().put_webhook(hook)
-        await self._write("INSERT OR REPLACE INTO webhooks VALUES (?, ?)", (hook.id, codec.dumps(hook.to_dict())))
+        self._hooks_dirty[hook.id] = hook
+        if wait:
+            await self._write("", ())  # resolves with the group that writes the row
+        else:
+            self._wake.set()
+
+    async def committed(self) -> None:
+        await self._settled()
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
         await super().put_record(kind, key, value)
@@ -319,8 +334,6 @@ def _commit(db: sqlite3.Connection, batch: list[tuple[str, Any]]) -> None:
     """In the writer thread: a group's statements in order, then one commit; a failed group is rolled back."""
     try:
         for sql, rows in _runs(batch):
-            if not sql:
-                continue
             if rows[0]:
                 db.executemany(sql, rows)
             else:
@@ -332,9 +345,11 @@ def _commit(db: sqlite3.Connection, batch: list[tuple[str, Any]]) -> None:
 
 
 def _runs(batch: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
-    """Consecutive writes with the same statement grouped, order kept (scripts stay alone)."""
+    """Consecutive writes with the same statement grouped, order kept (scripts stay alone, no-ops dropped)."""
     runs: list[tuple[str, list[Any]]] = []
     for sql, params in batch:
+        if not sql:
+            continue  # only a waiter's place in the order: it must not cut a run in two
         if params and runs and runs[-1][0] == sql and runs[-1][1][0]:
             runs[-1][1].append(params)
         else:

@@ -127,8 +127,12 @@ class MemoryStore:
         return [(j.next_due, j.id) for j in self.active.values() if j.next_due is not None]
 
     # --- webhooks
-    async def put_webhook(self, hook: Webhook) -> None:
+    async def put_webhook(self, hook: Webhook, *, wait: bool = True) -> None:
+        """wait=False: on disk with the next group of writes (SqliteStore), see committed()."""
         self.webhooks[hook.id] = hook
+
+    async def committed(self) -> None:
+        """Returns once every write made so far is on disk (here at once)."""
 
     async def get_webhook(self, hook_id: str) -> Webhook | None:
         return self.webhooks.get(hook_id)

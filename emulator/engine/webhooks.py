@@ -1,18 +1,20 @@
-"""The webhook outbox: each callback is stored before it is sent, sent with an httpx POST, retried with
+"""The webhook outbox: each callback is stored before it is sent, sent with a POST, retried with
 exponential backoff in virtual time on a non-2xx answer or a connection error; every attempt is recorded.
+The POST itself is sender.py's (at most LIMIT in flight; a delivery waits there for a slot, not as a failure).
 A scenario's webhooks block (stored on the job) changes delay, retries and backoff, and can lose the first
 attempts, drop, duplicate, reorder or rewrite deliveries, to test a receiver's idempotency."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from typing import Any
 
 from .clock import Clock
 from .ids import Ids
 from .model import Job, Webhook
-from .scheduler import Scheduler
+from .scheduler import IN_TIMER, Scheduler
+from .sender import Sender
 from .store import MemoryStore
 
 
@@ -23,8 +25,11 @@ class Webhooks:
     ) -> None:
         self.store, self.clock, self.scheduler, self.ids = store, clock, scheduler, ids
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
-        self._client: Any = None  # httpx.AsyncClient, made on first use (import kept off startup)
-        scheduler.on("webhook", self._fire, background=True)
+        self.sender = Sender()
+        # A job's attempt in flight, by job id: its next callback waits for it (advance fires callbacks due at
+        # the same moment together; one job's progress and end callbacks still arrive in order).
+        self._sending: dict[str, asyncio.Future[None]] = {}
+        scheduler.on("webhook", self._fire, background=True, horizon=self._horizon)
 
     async def load(self) -> None:
         for hook in await self.store.list_webhooks():
@@ -32,9 +37,7 @@ class Webhooks:
                 self.scheduler.add(hook.next_attempt, "webhook", hook.id)
 
     async def close(self) -> None:
-        if self._client:
-            await self._client.aclose()
-            self._client = None
+        await self.sender.close()
 
     async def enqueue(
         self, service: str, url: str, body: Any, *, job: Job | None = None, event: str = "",
@@ -71,7 +74,9 @@ class Webhooks:
 
     async def _schedule(self, hook: Webhook, at: float) -> None:
         hook.next_attempt = at
-        await self.store.put_webhook(hook)
+        # Stored before it is sent: a timer (a job's end) does not wait for the commit, its attempt does (_fire),
+        # which then holds the job's move too; a request answers once its callback is on disk.
+        await self.store.put_webhook(hook, wait=not IN_TIMER.get())
         self.scheduler.add(at, "webhook", hook.id)
 
     async def redeliver(self, hook: Webhook) -> Webhook:
@@ -83,60 +88,80 @@ class Webhooks:
         await self._schedule(hook, self.clock.now())
         return hook
 
+    def _horizon(self, hook_id: str, due: float) -> float:
+        """The soonest an attempt due at `due` can put a timer at: its first retry or its first duplicate."""
+        hook = self.store.webhooks.get(hook_id)
+        if hook is None:
+            return due
+        soonest = float(hook.policy.get("backoff", self.backoff))  # each next retry waits twice as long
+        if hook.policy.get("duplicate") and not hook.series and not hook.duplicate_of:
+            soonest = min(soonest, float(hook.policy.get("duplicate_delay", 1.0)))
+        return due + max(soonest, 0.0)
+
     async def _fire(self, hook_id: str, due: float) -> None:
         hook = await self.store.get_webhook(hook_id)
         if hook is None or hook.state != "pending" or hook.next_attempt != due:
             return
-        await self.attempt(hook)
+        key = hook.job_id or hook.id
+        ahead = self._sending.get(key)
+        mine = self._sending[key] = asyncio.get_running_loop().create_future()
+        try:
+            if ahead is not None:
+                await ahead
+            await self.store.committed()  # see _schedule
+            await self.attempt(hook, due)
+        finally:
+            mine.set_result(None)
+            if self._sending.get(key) is mine:
+                del self._sending[key]
 
-    async def attempt(self, hook: Webhook) -> Webhook:
-        record: dict[str, Any] = {"at": self.clock.now(), "status_code": None, "error": None}
+    async def attempt(self, hook: Webhook, due: float | None = None) -> Webhook:
+        """One attempt, recorded at `due` (else now); its retry and duplicates count from its end: `due` plus its
+        real duration at the clock's scale. Not the clock's reading then: advance may have moved it on meanwhile
+        (to timers before this attempt's horizon)."""
+        started = self.clock.wall()
+        at = self.clock.now() if due is None else due
+        record: dict[str, Any] = {"at": at, "status_code": None, "error": None}
         if len(hook.attempts) < int(hook.policy.get("fail_attempts", 0)):
             record.update(error="lost on the way (scenario fail_attempts)", duration_ms=0)
         else:
             await self._post(hook, record)
         hook.attempts.append(record)
         code = record["status_code"]
+        end = at + (self.clock.wall() - started) * self.clock.scale
         retries = int(hook.policy.get("retries", self.retries))
         tries = len(hook.attempts) - hook.series  # in this series: a redelivery gets its own retries
         if code is not None and 200 <= code < 300:
             hook.state, hook.next_attempt = "delivered", None
             if not hook.series:
-                await self._duplicates(hook)
+                await self._duplicates(hook, end)
         elif tries > retries:
             hook.state, hook.next_attempt = "failed", None
         else:
             backoff = float(hook.policy.get("backoff", self.backoff))
-            hook.next_attempt = self.clock.now() + backoff * 2 ** (tries - 1)
+            hook.next_attempt = end + backoff * 2 ** (tries - 1)
             self.scheduler.add(hook.next_attempt, "webhook", hook.id)
-        await self.store.put_webhook(hook)
+        # Not awaited on disk: a crash before the commit sends it again after the restart either way (at least
+        # once), and a burst of attempts would each wait for a commit. The next awaited write holds it.
+        await self.store.put_webhook(hook, wait=False)
         return hook
 
     async def _post(self, hook: Webhook, record: dict[str, Any]) -> None:
-        import httpx
+        body = json.dumps(hook.body).encode()
+        code, error, duration = await self.sender.post(hook.url, body, hook.headers, self.timeout)
+        record.update(status_code=code, error=error, duration_ms=duration)
 
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
-        headers = {"Content-Type": "application/json", "User-Agent": "video-ai-emulator", **hook.headers}
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(hook.url, content=json.dumps(hook.body), headers=headers)
-            record["status_code"] = response.status_code
-        except httpx.HTTPError as exc:
-            record["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-
-    async def _duplicates(self, hook: Webhook) -> None:
+    async def _duplicates(self, hook: Webhook, now: float) -> None:
         count = 0 if hook.duplicate_of else int(hook.policy.get("duplicate", 0))
         gap = float(hook.policy.get("duplicate_delay", 1.0))
         policy = {k: v for k, v in hook.policy.items() if k not in ("duplicate", "fail_attempts", "body")}
         for n in range(1, count + 1):
             copy = Webhook(
                 id=self.ids.next("webhook"), service=hook.service, job_id=hook.job_id, url=hook.url,
-                body=hook.body, created=self.clock.now(), headers=hook.headers, event=hook.event,
+                body=hook.body, created=now, headers=hook.headers, event=hook.event,
                 policy=policy, duplicate_of=hook.id,
             )
-            await self._schedule(copy, self.clock.now() + gap * n)
+            await self._schedule(copy, now + gap * n)
 
 
 def _merge(base: Any, over: dict[str, Any]) -> Any:
