@@ -326,6 +326,29 @@ async def test_duplicate_job_conflict(client: httpx.AsyncClient) -> None:
     assert r.json()["data"]["total"] == 5
 
 
+async def test_concurrent_creates_make_one_job_per_video(tmp_path: Path) -> None:
+    # Creates run concurrently (no lock around the store's write): the claim on a video must still hold.
+    import asyncio
+
+    for settings in (Settings(in_memory=True, time_scale=0, seed=3), Settings(data_dir=tmp_path, time_scale=0)):
+        async with running(settings) as client:
+            videos = [(await upload(client, f"v{n}.mp4"))["video_id"] for n in range(3)]
+            answers = await asyncio.gather(*(client.post(f"{API}/jobs", json={"video_id": videos[n % 3]})
+                                             for n in range(30)))
+            made = [r.json()["data"] for r in answers if r.status_code == 200]
+            assert sorted(d["video_id"] for d in made) == sorted(videos)
+            for r in answers:
+                if r.status_code != 200:
+                    detail = failure(r, 409, "JOB_ALREADY_PROCESSING")["detail"]
+                    assert any(f"has job '{d['job_id']}' in status queued" in detail for d in made)
+            # a job failed through the admin API no longer holds its video
+            gone = made[0]
+            assert (await client.post(f"/_emulator/jobs/{gone['job_id']}/fail")).status_code == 200
+            again = await create(client, gone["video_id"])
+            r = await client.post(f"{API}/jobs", json={"video_id": gone["video_id"]})
+            assert f"has job '{again['job_id']}'" in failure(r, 409, "JOB_ALREADY_PROCESSING")["detail"]
+
+
 async def test_cancel(client: httpx.AsyncClient) -> None:
     queued = await new_job(client, "a.mp4", mp4.mp4_bytes(120, 30))
     r = await client.post(f"{API}/jobs/{queued['job_id']}/cancel")
@@ -436,6 +459,10 @@ async def test_jobs_survive_a_restart(tmp_path: Path) -> None:
         before = await result(client, created["job_id"])
     async with running(settings) as client:
         assert await result(client, created["job_id"]) == before
+        # the running job is known after the restart: its video takes no second job until it ends
+        r = await client.post(f"{API}/jobs", json={"video_id": before["video_id"]})
+        assert failure(r, 409, "JOB_ALREADY_PROCESSING")["detail"] == (
+            f"Video '{before['video_id']}' has job '{created['job_id']}' in status processing.")
         await advance(client, 3600)
         after = await result(client, created["job_id"])
         assert after["status"] == "completed"

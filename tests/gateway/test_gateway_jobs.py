@@ -304,6 +304,29 @@ async def test_priority_orders_the_queue() -> None:
             assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] == "completed"
 
 
+async def test_many_waiting_jobs_start_by_priority_then_age() -> None:
+    # The queue keeps its line in a heap: with many jobs waiting, the order must still be priority, then age.
+    async with running(app_settings(workers=2)) as client:
+        auth = await bearer(client)
+        scenario = {"X-Emulator-Scenario": "gateway-instant"}  # pending 1 s at least, processing 1 s
+        ranks = {"high": 0, "standard": 1, "low": 2}
+        made = []
+        for n in range(150):
+            level = ("low", "standard", "high", "standard", "low")[(n * 7) % 5]
+            job = await create(client, auth, "transcriptions", transcription(priority=level),
+                               extra_headers=scenario)
+            made.append((ranks[level], n, job["data"]["id"]))
+        await advance(client, 1000)
+        started = []
+        for _, _, job_id in sorted(made):
+            data = await get(client, auth, "transcriptions", job_id)
+            assert data["attributes"]["status"] == "completed"
+            started.append(data["attributes"]["processed_at"])
+        # Two workers, a second each: the jobs in expected order start two by two, one second apart.
+        assert started == sorted(started)
+        assert all(started.count(at) == 2 for at in started)
+
+
 async def test_a_scenario_sets_the_worker_count(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     url = "https://example.com/slow-queue.mp4"  # gateway-slow-queue: one worker, ten minutes a job
     first = (await create(client, auth, "transcriptions", transcription(url)))["data"]["id"]

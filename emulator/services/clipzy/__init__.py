@@ -46,11 +46,15 @@ def build(engine: Engine, settings: Settings) -> Service:
     videos = Videos(engine, None if settings.in_memory else settings.data_dir, section.max_file_size_mb)
     api = ClipzyApi(engine, section, lifecycle, videos)
     wrap = cors(section.cors_origins)
+
+    async def reset() -> None:
+        lifecycle.running.reset()
+        await videos.forget_files()
     return Service(
         name="clipzy",
         description="Clipzy ML Engine",
         mounts=[Mount("/api/v1", ServiceApp(bind(ROUTES, api), ENVELOPE, wrap=wrap), "clipzy",
                       HERE / "openapi.json")],
-        reset=videos.forget_files,
+        reset=reset,
         port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE, wrap=wrap),
     )

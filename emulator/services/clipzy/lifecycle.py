@@ -14,13 +14,12 @@ from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
 from . import mp4, stages, stylejson
 from .facts import ClipzyFacts
+from .running import SERVICE, Running
 from .stages import FAILURE_CODE, FAILURE_MESSAGE, STATES, TERMINAL
 
 if TYPE_CHECKING:
     from .settings import Section
 
-SERVICE = "clipzy"
-ACTIVE = ("queued", "processing")
 JOB_FIELDS = ("job_id", "video_id", "status", "progress_percent", "current_stage", "created_at", "updated_at",
               "started_at", "completed_at", "template_video_id")
 # config.quality -> (crf, x264 preset), as the real renderer maps it; anything else renders as high.
@@ -62,6 +61,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         self.cpu_only = section.cpu_only
         self.timeout = section.processing_timeout_seconds
         self.flat = section.webhook_payload == "flat"
+        self.running = Running(engine)
 
     # --- the engine's side
 
@@ -84,6 +84,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         return Step.from_dict(stages.cancelled(self.progress_now(job)))
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
+        self.running.entered(job)
         facts = ClipzyFacts(job)
         if facts.plan is None:  # a scenario's timeline (the built-in one noted its plan as it was made)
             facts.plan = [_mark(step) for step in job.timeline] if job.step == len(job.history) - 1 else []

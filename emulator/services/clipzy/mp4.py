@@ -144,7 +144,8 @@ def _full(kind: bytes, version: int, flags: int, payload: bytes) -> bytes:
 
 
 def _table(fmt: str, rows: Sequence[tuple[int, ...]]) -> bytes:
-    return struct.pack(">I", len(rows)) + b"".join(struct.pack(fmt, *row) for row in rows)
+    # one pack for the whole table: a long video's chunk offsets run to thousands of rows
+    return struct.pack(">I" + fmt[1:] * len(rows), len(rows), *(value for row in rows for value in row))
 
 
 def _mvhd(duration_ms: int) -> bytes:

@@ -6,7 +6,6 @@ what is asked of them (409) -> the effect."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import re
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,6 @@ from ..pagination import page
 from ..responses import JSONBody
 from ..routing import Endpoint
 from .errors import (
-    JobAlreadyProcessing,
     JobNotCancellable,
     JobNotFound,
     ResultNotReady,
@@ -32,7 +30,7 @@ from .errors import (
     ValidationFailed,
     VideoNotFound,
 )
-from .lifecycle import ACTIVE, SERVICE, TERMINAL, ClipzyLifecycle, job_response, output_mp4
+from .lifecycle import SERVICE, TERMINAL, ClipzyLifecycle, job_response, output_mp4
 from .models import JobCreateRequest
 from .videos import Videos, drain
 
@@ -105,7 +103,6 @@ class ClipzyApi:
         self.lifecycle = lifecycle
         self.videos = videos
         self.token = section.token.encode() if section.token else None
-        self.creating = asyncio.Lock()  # the duplicate-job check and the creation, one request at a time
 
     # --- helpers
 
@@ -195,12 +192,8 @@ class ClipzyApi:
         meta = info["metadata"]
         media = {"duration_s": meta["duration_seconds"], "fps": meta["frame_rate"], "x_pixels": meta["width"],
                  "y_pixels": meta["height"]}
-        async with self.creating:
-            for other in await self.engine.jobs.list(SERVICE, ref=body.video_id):
-                if other.state in ACTIVE:
-                    raise JobAlreadyProcessing(body.video_id, other.id, other.state)
-            job = await self.engine.jobs.create(SERVICE, OWNER, job_request, ref=body.video_id, media=media,
-                                                choice=choice)
+        job = await self.lifecycle.running.create(body.video_id, lambda: self.engine.jobs.create(
+            SERVICE, OWNER, job_request, ref=body.video_id, media=media, choice=choice))
         tag(request.scope, job_id=job.id, scenario=job.scenario)
         return ok("Job created", job_response(self.lifecycle.view(job)))
 

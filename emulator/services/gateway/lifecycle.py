@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ...engine import Engine, Job, Step
@@ -68,7 +69,13 @@ SPECS = [spec(kind) for kind in KINDS] + [spec(TOKEN_KIND)]
 
 
 def iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso(int(seconds))
+
+
+@lru_cache(maxsize=8192)
+def _iso(seconds: int) -> str:
+    # a poll formats its job's instants again each time (a datetime and strftime each): remembered by second
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def held(job: Job) -> bool:

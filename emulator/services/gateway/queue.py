@@ -9,6 +9,7 @@ admin API's advance, a timeline that starts in processing) takes a worker even w
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from ...engine import Engine, Job, Step
@@ -29,6 +30,9 @@ class Queue:
     def __init__(self, engine: Engine, workers: int) -> None:
         self.engine, self.workers = engine, workers
         self.waiting: dict[str, tuple[int, float, int]] = {}  # job id -> (rank, created, seq): the order
+        # The same jobs in line, a heap of (key, id): the next one is found in O(log n), not by sorting the
+        # lot each round. Entries of jobs no longer waiting stay until they reach the top (checked there).
+        self._line: list[tuple[tuple[int, float, int], str]] = []
         self.running: dict[str, int] = {}  # job id -> worker slot (1-based)
         self.loaded = False  # after a restart the jobs are read from the store once, when first needed
         self._busy = False
@@ -39,6 +43,7 @@ class Queue:
 
     def reset(self) -> None:
         self.waiting.clear()
+        self._line.clear()
         self.running.clear()
         self._changed.clear()
         self._due = None  # the engine cleared its timers
@@ -52,11 +57,21 @@ class Queue:
             if job.state == "processing" and job.id not in self.running:
                 self.running[job.id] = GatewayFacts(job).worker or self._free_slot()
             elif held(job):
-                self.waiting[job.id] = self._key(job)
+                self._wait(job)
 
     @staticmethod
     def _key(job: Job) -> tuple[int, float, int]:
         return RANKS[priority(job)], job.created, job.seq
+
+    def _wait(self, job: Job) -> None:
+        key = self._key(job)
+        if self.waiting.get(job.id) == key:
+            return  # in line already
+        self.waiting[job.id] = key
+        heapq.heappush(self._line, (key, job.id))
+        if len(self._line) > 2 * len(self.waiting) + 64:  # mostly stale entries: rebuild from `waiting`
+            self._line[:] = [(k, i) for i, k in self.waiting.items()]  # in place: a round may hold it
+            heapq.heapify(self._line)
 
     def capacity(self, job: Job) -> int:
         workers: Any = (job.options or {}).get("workers")
@@ -96,7 +111,7 @@ class Queue:
         if self.running.pop(job.id, None) is not None:
             self._changed.add(job.id)
         if held(job):
-            self.waiting[job.id] = self._key(job)
+            self._wait(job)
             self._changed.add(job.id)
         else:
             self.waiting.pop(job.id, None)
@@ -136,16 +151,23 @@ class Queue:
 
     async def _round(self) -> None:
         await self.load()
-        for job_id in sorted(self.waiting, key=lambda k: self.waiting[k]):
-            if job_id not in self.waiting:
+        line = self._line
+        while line:
+            key, job_id = line[0]
+            if self.waiting.get(job_id) != key:
+                heapq.heappop(line)  # started, gone or back in line under another key since it was pushed
                 continue
             job = await self.engine.jobs.get(job_id)
+            if self.waiting.get(job_id) != key or not line or line[0] != (key, job_id):
+                continue  # the line changed while the job was read (another request, a round re-entered)
             if job is None or job.service != SERVICE or not held(job):
                 self.waiting.pop(job_id, None)
+                heapq.heappop(line)
                 continue
             if len(self.running) >= self.capacity(job):
                 return  # strictly in order: the job next in line waits for a worker, and so do those after it
             self.waiting.pop(job_id)
+            heapq.heappop(line)
             self.running[job_id] = self._free_slot()
             GatewayFacts(job).worker = self.running[job_id]
             await self.engine.jobs.advance(job)
