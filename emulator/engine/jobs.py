@@ -3,6 +3,7 @@ through its resolved timeline on the virtual clock and tells the service when a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .clock import Clock
@@ -113,6 +114,11 @@ class Jobs:
         self, service: str, owner: str | None = None, ref: str | None = None, kind: str | None = None
     ) -> list[Job]:
         return await self.store.list_jobs(service, owner, ref, kind=kind)
+
+    async def page(self, service: str, offset: int, limit: int) -> tuple[Sequence[Job], int]:
+        """A page of a service's jobs, newest first, and how many there are: only the page is read."""
+        return (await self.store.list_jobs(service, limit=limit, offset=offset),
+                await self.store.count_jobs(service))
 
     async def delete(self, job: Job) -> None:
         job.next_due = None  # its pending timer finds nothing to do

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     ref TEXT, next_due REAL, body TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'job',
     step INTEGER, step_started REAL, history TEXT);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
+CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, seq);
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, body TEXT NOT NULL, PRIMARY KEY (kind, key));
@@ -51,6 +52,13 @@ END = -1  # the step column of a job moved to its end: the last step of the time
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 WEBHOOK_UPSERT = "INSERT OR REPLACE INTO webhooks VALUES (?, ?)"
+
+
+def _where(service: str | None, owner: str | None, ref: str | None, kind: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a listing: only the columns given."""
+    given = [(c, v) for c, v in (("service", service), ("kind", kind), ("owner", owner), ("ref", ref))
+             if v is not None]
+    return (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in given) if given else ""), [v for _, v in given]
 
 
 class SqliteStore(MemoryStore):
@@ -92,7 +100,7 @@ class SqliteStore(MemoryStore):
                 self.webhooks[hook.id] = hook
         async with self.db.execute("SELECT kind, key, body FROM records") as cur:
             for kind, key, body in await cur.fetchall():
-                self.records[(kind, key)] = json.loads(body)
+                self.records.setdefault(kind, {})[key] = json.loads(body)
         async with self.db.execute("SELECT key, body FROM meta") as cur:
             for key, body in await cur.fetchall():
                 self.meta[key] = json.loads(body)
@@ -222,25 +230,28 @@ class SqliteStore(MemoryStore):
 
     async def list_jobs(
         self, service: str | None = None, owner: str | None = None, ref: str | None = None,
-        limit: int | None = None, *, kind: str | None = None,
+        limit: int | None = None, *, kind: str | None = None, offset: int = 0,
     ) -> list[Job]:
         assert self.db is not None
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("service", service), ("kind", kind), ("owner", owner), ("ref", ref)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = f"SELECT id, {JOB_COLUMNS} FROM jobs" + (" WHERE " + " AND ".join(where) if where else "") + \
-            " ORDER BY seq DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+        where, params = _where(service, owner, ref, kind)
+        sql = f"SELECT id, {JOB_COLUMNS} FROM jobs{where} ORDER BY seq DESC"
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            params += [-1 if limit is None else limit, offset]
         await self._settled()
         async with self.db.execute(sql, params) as cur:
             rows = await cur.fetchall()
         cached = self._cached  # the very objects the engine is moving
         return [cached(row[0]) or _job(row[1:]) for row in rows]
+
+    async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
+                         *, kind: str | None = None) -> int:
+        assert self.db is not None
+        where, params = _where(service, owner, ref, kind)
+        await self._settled()
+        async with self.db.execute(f"SELECT COUNT(*) FROM jobs{where}", params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def due_jobs(self) -> list[tuple[float, str]]:
         """After a restart: the jobs with a pending timer, loaded into memory (where their timers find them)."""

@@ -4,6 +4,7 @@ SqliteStore (sqlite_store.py) adds a SQLite file and upload chunks on disk under
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from .cold import ColdJobs
@@ -30,7 +31,7 @@ class MemoryStore:
         self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest read (or write) first
         self.cold = ColdJobs()
         self.webhooks: dict[str, Webhook] = {}
-        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {}  # kind -> key -> record: a listing reads one kind
         self.chunks: dict[tuple[str, int], bytes] = {}
         self.meta: dict[str, Any] = {}
 
@@ -103,9 +104,27 @@ class MemoryStore:
 
     async def list_jobs(
         self, service: str | None = None, owner: str | None = None, ref: str | None = None,
-        limit: int | None = None, *, kind: str | None = None,
+        limit: int | None = None, *, kind: str | None = None, offset: int = 0,
     ) -> list[Job]:
-        """Newest first; `limit`: only the newest so many (cold jobs are decoded only when listed)."""
+        """Newest first; `offset`, `limit`: a page of them (cold jobs are decoded only when listed)."""
+        jobs: list[Job] = []
+        for job in self._matching(service, owner, ref, kind):
+            if offset:
+                offset -= 1
+                continue
+            if limit is not None and len(jobs) >= limit:
+                break
+            jobs.append(job)
+        return jobs
+
+    async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
+                         *, kind: str | None = None) -> int:
+        if ref is not None:  # a cold job's ref is matched by its hash: confirm each
+            return sum(1 for _ in self._matching(service, owner, ref, kind))
+        return len(self._found(service, owner, ref, kind))
+
+    def _found(self, service: str | None, owner: str | None, ref: str | None,
+               kind: str | None) -> list[tuple[int, Job | int]]:
         def wanted(j: Job) -> bool:
             return ((service is None or j.service == service) and (kind is None or j.kind == kind)
                     and (owner is None or j.owner == owner) and (ref is None or j.ref == ref))
@@ -114,14 +133,14 @@ class MemoryStore:
                                               for j in tier.values() if wanted(j)]
         found += self.cold.select(service, kind, owner, ref)
         found.sort(key=lambda pair: pair[0], reverse=True)
-        jobs: list[Job] = []
-        for _, j in found:
+        return found
+
+    def _matching(self, service: str | None, owner: str | None, ref: str | None,
+                  kind: str | None) -> Iterator[Job]:
+        for _, j in self._found(service, owner, ref, kind):
             job = j if isinstance(j, Job) else self.cold.load(j)
             if ref is None or job.ref == ref:  # a cold job's ref was matched by its hash
-                jobs.append(job)
-                if limit is not None and len(jobs) >= limit:
-                    break
-        return jobs
+                yield job
 
     async def due_jobs(self) -> list[tuple[float, str]]:
         return [(j.next_due, j.id) for j in self.active.values() if j.next_due is not None]
@@ -142,17 +161,17 @@ class MemoryStore:
 
     # --- small service records (uploads...) and their binary chunks
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        self.records[(kind, key)] = value
+        self.records.setdefault(kind, {})[key] = value
 
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
-        return self.records.get((kind, key))
+        return self.records.get(kind, {}).get(key)
 
     async def list_records(self, kind: str) -> dict[str, dict[str, Any]]:
         """Every record of a kind, by key (in no particular order: sort by a field of the records)."""
-        return {k: v for (c, k), v in self.records.items() if c == kind}
+        return dict(self.records.get(kind, {}))
 
     async def delete_record(self, kind: str, key: str) -> None:
-        self.records.pop((kind, key), None)
+        self.records.get(kind, {}).pop(key, None)
 
     async def put_chunk(self, key: str, index: int, data: bytes) -> None:
         self.chunks[(key, index)] = data

@@ -105,3 +105,30 @@ async def test_a_cold_job_reads_back_identically_in_memory() -> None:
             assert await answers(job_id) == first
         assert first[0]["status"] == "error" and [s["status"] for s in [await status(c, i) for i in ids[:3]]] == \
             ["finished"] * 3
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["sqlite", "memory"])
+async def test_a_page_of_jobs_reads_only_that_page_and_counts_them_all(tmp_path: Path, in_memory: bool) -> None:
+    """A listing's page (offset, limit) and its total, across jobs in flight, recent and evicted ones and
+    another service's, newest first, in both stores."""
+    store: MemoryStore = MemoryStore() if in_memory else SqliteStore(tmp_path)
+    store.recent_size = 2
+    await store.open()
+    try:
+        for n in range(7):
+            job = ended(f"j{n}", "finished")
+            job.seq, job.ref = n, f"ref-{n % 2}"
+            if n == 6:
+                job.next_due = 10.0  # in flight
+            await store.put_job(job)
+        other = ended("x", "finished")
+        other.service, other.seq = "other", 99
+        await store.put_job(other)
+        assert [j.id for j in await store.list_jobs("svc", limit=3, offset=2)] == ["j4", "j3", "j2"]
+        assert [j.id for j in await store.list_jobs("svc", offset=5)] == ["j1", "j0"]
+        assert await store.list_jobs("svc", limit=3, offset=7) == []
+        assert [j.id for j in await store.list_jobs("svc", ref="ref-0", limit=2, offset=1)] == ["j4", "j2"]
+        assert await store.count_jobs("svc") == 7 and await store.count_jobs("other") == 1
+        assert await store.count_jobs("svc", ref="ref-1") == 3 and await store.count_jobs("nothing") == 0
+    finally:
+        await store.close()

@@ -18,7 +18,6 @@ from ...engine import Engine, Job
 from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
 from .. import requests as params
-from ..pagination import page
 from ..responses import JSONBody
 from ..routing import Endpoint
 from .errors import (
@@ -203,9 +202,9 @@ class ClipzyApi:
         number = page_param(query, "page", 1)
         size = page_param(query, "page_size", 10, MAX_PAGE_SIZE)
         await self.engine.faults.check(request.scope, SERVICE)
-        listed = page(await self.engine.jobs.list(SERVICE), number, size)  # newest first
-        jobs = [job_response(self.lifecycle.view(job)) for job in listed.items]
-        return ok("Jobs retrieved", {"jobs": jobs, "total": listed.total, "page": number, "page_size": size})
+        listed, total = await self.engine.jobs.page(SERVICE, (number - 1) * size, size)  # newest first
+        jobs = [job_response(self.lifecycle.view(job)) for job in listed]
+        return ok("Jobs retrieved", {"jobs": jobs, "total": total, "page": number, "page_size": size})
 
     async def get_job(self, request: Request) -> Response:
         job = await self.job(request)
