@@ -29,7 +29,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         lifecycle = engine.jobs.lifecycles.get(job.key)
         return job.state in lifecycle.spec.terminal if lifecycle is not None else job.terminal
 
-    async def view(job: Job, hooks: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    async def view(job: Job) -> dict[str, Any]:
         now = engine.clock.now()
         nxt = None
         if job.next_due is not None and job.step + 1 < len(job.timeline):
@@ -49,7 +49,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
             "history": [{"state": state, "at": iso(at)} for state, at in job.history],
             "next": nxt,
             "status": status,
-            "webhooks": hooks.get(job.id, []) if hooks is not None else await webhooks.of_job(engine, job.id),
+            "webhooks": await webhooks.of_job(engine, job.id),  # indexed by job in both stores
         }
 
     async def find(request: Request) -> Job:
@@ -67,11 +67,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         jobs = await engine.store.list_jobs(query.get("service"), query.get("key"),
                                             limit=limit if state is None else None, kind=query.get("kind"))
         matched = [j for j in jobs if state is None or j.state == state][:limit]
-        hooks: dict[str, list[dict[str, Any]]] = {}  # every job's webhooks from one pass over the outbox
-        for hook in await engine.store.list_webhooks():
-            if hook.job_id is not None:
-                hooks.setdefault(hook.job_id, []).append(webhooks.view(engine, hook))
-        return JSONResponse({"jobs": [await view(j, hooks) for j in matched]})
+        return JSONResponse({"jobs": [await view(j) for j in matched]})
 
     async def get_job(request: Request) -> Response:
         return JSONResponse(await view(await find(request)))

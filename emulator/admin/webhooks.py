@@ -33,7 +33,7 @@ def view(engine: Engine, hook: Webhook) -> dict[str, Any]:
 
 
 async def of_job(engine: Engine, job_id: str) -> list[dict[str, Any]]:
-    return [view(engine, h) for h in await engine.store.list_webhooks() if h.job_id == job_id]
+    return [view(engine, h) for h in await engine.store.list_webhooks(job_id)]
 
 
 async def settle(engine: Engine) -> None:
@@ -48,8 +48,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         if status is not None and status not in STATES:
             raise AdminError(400, f"status: expected one of {', '.join(STATES)}, got {status!r}")
         hooks = [
-            view(engine, h) for h in await engine.store.list_webhooks()
-            if (job_id is None or h.job_id == job_id) and (status is None or h.state == status)
+            view(engine, h) for h in await engine.store.list_webhooks(job_id) if status is None or h.state == status
         ]
         return JSONResponse({"webhooks": hooks})
 

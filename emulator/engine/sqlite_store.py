@@ -25,7 +25,7 @@ import aiosqlite
 
 from . import codec
 from .model import Job, Webhook
-from .store import MemoryStore
+from .store import UNSENT, MemoryStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, seq);
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS webhooks_job ON webhooks (json_extract(body, '$.job_id'));
 CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, body TEXT NOT NULL, PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
@@ -51,7 +52,9 @@ END = -1  # the step column of a job moved to its end: the last step of the time
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
-WEBHOOK_UPSERT = "INSERT OR REPLACE INTO webhooks VALUES (?, ?)"
+# An update keeps the row's rowid: rows stay in the order the webhooks were made.
+WEBHOOK_UPSERT = "INSERT INTO webhooks VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body"
+WEBHOOK_ORDER = " ORDER BY json_extract(body, '$.created'), rowid"
 
 
 def _where(service: str | None, owner: str | None, ref: str | None, kind: str | None) -> tuple[str, list[Any]]:
@@ -94,7 +97,9 @@ class SqliteStore(MemoryStore):
             if column not in columns:  # a data dir from an earlier version
                 await self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         await self.db.commit()
-        async with self.db.execute("SELECT body FROM webhooks") as cur:
+        # Only the webhooks still to be sent live in memory; the others are read from the file when asked for.
+        async with self.db.execute("SELECT body FROM webhooks WHERE json_extract(body, '$.state') IN (?, ?)",
+                                   UNSENT) as cur:
             for (body,) in await cur.fetchall():
                 hook = Webhook.from_dict(json.loads(body))
                 self.webhooks[hook.id] = hook
@@ -159,8 +164,9 @@ class SqliteStore(MemoryStore):
             await asyncio.sleep(0)  # let writes issued in the same tick join this group
             batch, waiters = self._queue, self._waiters
             self._queue, self._waiters = [], []
-            if self._hooks_dirty:
-                batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in self._hooks_dirty.values()]
+            hooks = list(self._hooks_dirty.values())
+            if hooks:
+                batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in hooks]
                 self._hooks_dirty = {}
             if not batch:
                 continue
@@ -175,6 +181,8 @@ class SqliteStore(MemoryStore):
             except Exception as exc:  # surfaces to every caller of the batch
                 error = exc
             self._writing = False
+            if error is None:
+                self._sent_out(hooks)
             for w in waiters:
                 if not w.done():
                     w.set_exception(error) if error else w.set_result(None)
@@ -267,9 +275,17 @@ class SqliteStore(MemoryStore):
             due.append((job.next_due, job.id))
         return due
 
-    # --- webhooks, records, meta: small, kept whole in memory and written through
+    def _sent_out(self, written: list[Webhook]) -> None:
+        """Webhooks on disk in their last state leave memory (they would pile up over a long run); a read
+        finds them in the file."""
+        for hook in written:
+            if hook.state not in UNSENT and self.webhooks.get(hook.id) is hook and hook.id not in self._hooks_dirty:
+                del self.webhooks[hook.id]
+
+    # --- webhooks: those still to be sent are kept in memory too; records, meta: kept whole in memory.
+    # All written through.
     async def put_webhook(self, hook: Webhook, *, wait: bool = True) -> None:
-        await super().put_webhook(hook)
+        self.webhooks[hook.id] = hook  # no job index: the file has one
         self._hooks_dirty[hook.id] = hook
         if wait:
             await self._write("", ())  # resolves with the group that writes the row
@@ -278,6 +294,26 @@ class SqliteStore(MemoryStore):
 
     async def committed(self) -> None:
         await self._settled()
+
+    async def get_webhook(self, hook_id: str) -> Webhook | None:
+        hook = self.webhooks.get(hook_id) or self._hooks_dirty.get(hook_id)
+        if hook is not None:
+            return hook
+        assert self.db is not None
+        async with self.db.execute("SELECT body FROM webhooks WHERE id = ?", (hook_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else self.webhooks.get(hook_id) or Webhook.from_dict(json.loads(row[0]))
+
+    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
+        assert self.db is not None
+        await self._settled()
+        sql, params = "SELECT id, body FROM webhooks", [job_id]
+        if job_id is not None:
+            sql += " WHERE json_extract(body, '$.job_id') = ?"
+        async with self.db.execute(sql + WEBHOOK_ORDER, params if job_id is not None else ()) as cur:
+            rows = await cur.fetchall()
+        live = self.webhooks  # the very objects being sent
+        return [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
         await super().put_record(kind, key, value)

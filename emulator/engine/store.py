@@ -10,6 +10,8 @@ from typing import Any
 from .cold import ColdJobs
 from .model import Job, Webhook
 
+UNSENT = ("pending", "held")  # a webhook's states before its last attempt (then delivered, failed or dropped)
+
 
 class MemoryStore:
     """The in-process store; also the base of SqliteStore, whose reads it serves from the same dicts.
@@ -30,7 +32,8 @@ class MemoryStore:
         self.active: dict[str, Job] = {}  # jobs with a pending timer
         self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest read (or write) first
         self.cold = ColdJobs()
-        self.webhooks: dict[str, Webhook] = {}
+        self.webhooks: dict[str, Webhook] = {}  # SqliteStore: only those still to be sent (pending or held)
+        self.job_hooks: dict[str, list[str]] = {}  # job id -> its webhooks' ids, oldest first
         self.records: dict[str, dict[str, dict[str, Any]]] = {}  # kind -> key -> record: a listing reads one kind
         self.chunks: dict[tuple[str, int], bytes] = {}
         self.meta: dict[str, Any] = {}
@@ -46,6 +49,7 @@ class MemoryStore:
         self.jobs.clear()
         self.cold.clear()
         self.webhooks.clear()
+        self.job_hooks.clear()
         self.records.clear()
         self.chunks.clear()
         self.meta.clear()
@@ -148,6 +152,8 @@ class MemoryStore:
     # --- webhooks
     async def put_webhook(self, hook: Webhook, *, wait: bool = True) -> None:
         """wait=False: on disk with the next group of writes (SqliteStore), see committed()."""
+        if hook.id not in self.webhooks and hook.job_id is not None:
+            self.job_hooks.setdefault(hook.job_id, []).append(hook.id)
         self.webhooks[hook.id] = hook
 
     async def committed(self) -> None:
@@ -156,8 +162,15 @@ class MemoryStore:
     async def get_webhook(self, hook_id: str) -> Webhook | None:
         return self.webhooks.get(hook_id)
 
-    async def list_webhooks(self) -> list[Webhook]:
-        return sorted(self.webhooks.values(), key=lambda h: h.created)
+    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
+        """Every webhook, or a job's, oldest first."""
+        hooks = (self.webhooks.values() if job_id is None
+                 else [self.webhooks[i] for i in self.job_hooks.get(job_id, ())])
+        return sorted(hooks, key=lambda h: h.created)
+
+    def unsent_webhooks(self) -> list[Webhook]:
+        """The webhooks still to be sent (pending or held): in memory in every store."""
+        return [h for h in self.webhooks.values() if h.state in UNSENT]
 
     # --- small service records (uploads...) and their binary chunks
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ class Webhooks:
         scheduler.on("webhook", self._fire, background=True, horizon=self._horizon)
 
     async def load(self) -> None:
-        for hook in await self.store.list_webhooks():
+        for hook in self.store.unsent_webhooks():
             if hook.state == "pending" and hook.next_attempt is not None:
                 self.scheduler.add(hook.next_attempt, "webhook", hook.id)
 
@@ -67,7 +67,7 @@ class Webhooks:
 
     async def _release(self, job_id: str, at: float) -> None:
         """Deliver a job's held callbacks newest first, one simulated second apart."""
-        held = [h for h in await self.store.list_webhooks() if h.job_id == job_id and h.state == "held"]
+        held = [h for h in self.store.unsent_webhooks() if h.job_id == job_id and h.state == "held"]
         for n, hook in enumerate(sorted(held, key=lambda h: h.created, reverse=True)):
             hook.state = "pending"
             await self._schedule(hook, at + n)

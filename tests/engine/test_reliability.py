@@ -63,7 +63,7 @@ async def test_a_job_moved_on_during_its_commit_calls_back_once(tmp_path: Path, 
         job_id = await new_job(client, callback={"url": receiver.url})
         engine.store.put_job = real_put
         await advance(client, 60)
-        hooks = [h for h in engine.store.webhooks.values() if h.job_id == job_id]
+        hooks = await engine.store.list_webhooks(job_id)
         assert [h.body["status"] for h in hooks] == ["finished"]
         assert [c["body"]["job_id"] for c in receiver.calls] == [job_id]
 

@@ -169,7 +169,7 @@ async def test_webhook_drop_and_body_override(client: httpx.AsyncClient, receive
     assert [c["body"]["job_id"] for c in receiver.calls] == [rewritten]
     body = receiver.calls[0]["body"]
     assert body["status"] == "processing" and body["extra"] == {"note": "x"} and body["details"] is None
-    hooks = client._transport.app.state.engine.store.webhooks.values()  # type: ignore[attr-defined]
+    hooks = await client._transport.app.state.engine.store.list_webhooks()  # type: ignore[attr-defined]
     assert {h.job_id: h.state for h in hooks} == {dropped: "dropped", rewritten: "delivered"}
 
 

@@ -54,7 +54,7 @@ async def test_unreachable_receiver_gets_four_attempts(client: httpx.AsyncClient
     job_id = await new_job(client, callback={"url": f"http://127.0.0.1:{port}/cb"})
     await finish(client, job_id)
     await advance(client, 100_000)
-    hooks = list(client._transport.app.state.engine.store.webhooks.values())  # type: ignore[attr-defined]
+    hooks = await client._transport.app.state.engine.store.list_webhooks()  # type: ignore[attr-defined]
     assert len(hooks) == 1
     hook = hooks[0]
     assert hook.state == "failed"
