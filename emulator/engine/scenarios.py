@@ -31,14 +31,21 @@ def scenario_files(dirs: list[Path]) -> list[Path]:
     return files
 
 
-def matches(scenario: Scenario, request: dict[str, Any]) -> bool:
+def matches(scenario: Scenario, request: dict[str, Any], seen: dict[str, str | None] | None = None) -> bool:
+    """Whether every field test of the scenario holds for the request. `seen`: the request's values already
+    read by path (choose() tries many scenarios on one request, most of them reading the same field)."""
     if not scenario.match.fields:
         return False
     for dotted, test in scenario.match.fields.items():
-        value = dig(request, dotted, None)
+        if seen is not None and dotted in seen:
+            value = seen[dotted]
+        else:
+            found = dig(request, dotted, None)
+            value = None if found is None else str(found)
+            if seen is not None:
+                seen[dotted] = value
         if value is None:
             return False
-        value = str(value)
         if test.equals is not None and value != test.equals:
             return False
         if test.contains is not None and test.contains not in value:
@@ -138,8 +145,9 @@ class Scenarios:
                 raise KeyError(header)
             return Choice(item.name, item.scenario)
         candidates, default = self._for_kind(service, kind)
+        seen: dict[str, str | None] = {}
         for item in candidates:
-            if matches(item.scenario, request):
+            if matches(item.scenario, request, seen):
                 return Choice(item.name, item.scenario)
         return Choice(default.name, default.scenario) if default else Choice(None, None)
 
