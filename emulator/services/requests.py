@@ -66,13 +66,63 @@ def parse_json(raw: bytes) -> Any:
         raise MalformedBody() from None
 
 
+class _Deadlines:
+    """The body reads in progress and when each must end, swept by one timer per event loop: asyncio.timeout
+    set and cancelled a timer per request (~9 µs of a create's ~250)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.ends: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start(self, seconds: float) -> asyncio.Task[Any]:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a new loop (tests run several): the old one's timer is gone with it
+            self.loop, self.ends, self.expired, self.timer = loop, {}, set(), None
+        task = asyncio.current_task()
+        assert task is not None
+        self.ends[task] = end = loop.time() + seconds
+        if self.timer is None:
+            self.timer = loop.call_at(end, self._sweep)
+        return task
+
+    def stop(self, task: asyncio.Task[Any]) -> bool:
+        """The read is over; True if it was cut off (its cancellation is then taken back)."""
+        self.ends.pop(task, None)
+        if task in self.expired:
+            self.expired.discard(task)
+            task.uncancel()
+            return True
+        return False
+
+    def _sweep(self) -> None:
+        assert self.loop is not None
+        self.timer = None
+        now = self.loop.time()
+        for task, end in list(self.ends.items()):
+            if end <= now:
+                del self.ends[task]
+                self.expired.add(task)
+                task.cancel()
+        if self.ends:
+            self.timer = self.loop.call_at(min(self.ends.values()), self._sweep)
+
+
+_deadlines = _Deadlines()
+
+
 async def body(request: Request) -> bytes:
     """The whole body, within BODY_TIMEOUT."""
+    task = _deadlines.start(BODY_TIMEOUT)
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):
-            return await request.body()
-    except TimeoutError:
-        raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
+        return await request.body()
+    except asyncio.CancelledError:
+        if _deadlines.stop(task):
+            raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
+        raise
+    finally:
+        _deadlines.stop(task)
 
 
 async def json_body(request: Request) -> dict[str, Any]:

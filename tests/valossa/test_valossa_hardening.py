@@ -73,6 +73,25 @@ def test_a_body_shorter_than_its_length_gets_a_timeout(monkeypatch: pytest.Monke
     assert b'{"errors":[{"message":"Request timeout: the request body did not arrive within 0.3 s"}]}' in answer
 
 
+def test_stalled_bodies_each_time_out_while_others_are_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One timer watches every body being read: a stall begun after it was set is still cut off on time, and a
+    request whose body arrives is answered as usual, before and after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(emulator.services.requests, "BODY_TIMEOUT", 0.3)
+    stalled = (b"POST /core/1.0/new_job HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 100\r\n\r\n{")
+    job = {"api_key": "k", "media": {"video": {"url": "https://e.com/a.mp4"}}}
+    with live(SETTINGS) as url, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(_raw, url, stalled, 5)
+        assert httpx.post(url + "/core/1.0/new_job", json=job).status_code == 200
+        second = pool.submit(_raw, url, stalled, 5)
+        assert httpx.post(url + "/core/1.0/new_job", json=job).status_code == 200
+        # Each read waits 5 s at most: a stall the timer missed would come back empty.
+        assert first.result().startswith(b"HTTP/1.1 408 ") and second.result().startswith(b"HTTP/1.1 408 ")
+        assert httpx.post(url + "/core/1.0/new_job", json=job).status_code == 200
+
+
 def test_slowloris_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emulator.server, "HEADER_TIMEOUT", 0.3)
     with live(SETTINGS) as url:
