@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ...engine import Engine, Job, Step
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
+from ..responses import encode
 from .facts import GatewayFacts
 
 if TYPE_CHECKING:
@@ -193,6 +194,28 @@ class GatewayLifecycle(ServiceLifecycle):
             return GatewayFacts(job).progress or 0
         return int(value)
 
+    def encoded(self, job: Job, base: str) -> bytes:
+        """resource() as JSON bytes, kept in the job's memo (emptied at each move) with what else it depends
+        on: a poll of an unchanged job encodes nothing again."""
+        if job.state == "completed":  # its result is large: kept once, as a dict (result())
+            return encode(self.resource(job, base))
+        key = (base, self.progress(job), GatewayFacts(job).worker)
+        memo = job.memo.get("resource")
+        if memo is not None and memo[0] == key:
+            return cast(bytes, memo[1])
+        body = encode(self.resource(job, base))
+        job.memo["resource"] = (key, body)
+        return body
+
+    def linked(self, job: Job) -> bool:
+        """Whether the job's resource carries a download link (which expires an hour after it is made)."""
+        if job.state != "completed":
+            return False
+        options = attributes(job).get("options") or {}
+        if self.kind == "transcription":
+            return options.get("format") in ("srt", "vtt")
+        return self.kind == "translation" and attributes(job)["input"]["type"] == "document"
+
     def resource(self, job: Job, base: str) -> dict[str, Any]:
         """{"data": {id, type, attributes, meta}}: the job as GET /v1/<collection>/{id} answers it."""
         facts = GatewayFacts(job)
@@ -227,8 +250,7 @@ class GatewayLifecycle(ServiceLifecycle):
         if cached is None:
             cached = job.memo["result"] = self._result(job)
         result = dict(cached)
-        if self.kind == "transcription" and result["format"] in ("srt", "vtt") or (
-                self.kind == "translation" and attributes(job)["input"]["type"] == "document"):
+        if self.linked(job):
             link = self.links.download_url(job, base)
             if self.kind == "translation":  # the seed's order: languages, link, character_count
                 count = result.pop("character_count")
