@@ -67,3 +67,14 @@ async def test_cors_headers_only_with_an_origin(client: httpx.AsyncClient) -> No
                           headers={**auth, "Origin": "http://front.test"})
     assert r.status_code == 202 and r.headers["access-control-allow-origin"] == "*"
     assert "Location" in r.headers["access-control-expose-headers"]
+
+
+async def test_default_timelines_share_their_fixed_steps(app: Any, client: httpx.AsyncClient) -> None:
+    auth = await bearer(client)
+    ids = [(await create(client, auth, "transcriptions", transcription(f"https://example.com/{n}.mp4")))["data"]["id"]
+           for n in range(2)]
+    engine: Engine = app.state.engine
+    first, second = [job for job in [await engine.jobs.get(i) for i in ids] if job is not None]
+    assert [s.state for s in first.timeline] == ["pending", "pending"] + ["processing"] * 4 + ["completed"]
+    for a, b in zip(first.timeline, second.timeline, strict=True):
+        assert a.fields is b.fields and (a is b) == (a.state != "processing")

@@ -107,16 +107,20 @@ def processing_seconds(kind: str, job: Job, seed: int | None) -> float:
     return 10.0 + 0.4 * duration + 2.0 * features
 
 
+# What every default timeline shares (steps and their fields are never changed once made: engine/model.py), so
+# a job in flight holds only its processing steps: memory left pinned by jobs that have ended is smaller.
+_FIELDS = state_defaults("pending")
+_PICKUP = Step("pending", PICKUP, _FIELDS, (0.0, 0.0))
+HELD = Step("pending", None, _FIELDS, (0.0, 0.0))  # queue.plan's after _PICKUP
+_PROGRESS = [(100.0 * i / PROGRESS_STEPS, 100.0 * (i + 1) / PROGRESS_STEPS) for i in range(PROGRESS_STEPS)]
+_DONE = Step("completed", None, _FIELDS, (100.0, 100.0))
+
+
 def default_timeline(seconds: float) -> list[Step]:
     """Picked up PICKUP seconds after creation at the earliest (then when a worker is free: queue.py adds the
     held step), processed in PROGRESS_STEPS steps, completed."""
-    fields = state_defaults("pending")
-    steps = [Step("pending", PICKUP, fields, (0.0, 0.0))]
     share = round(seconds / PROGRESS_STEPS, 3)
-    for i in range(PROGRESS_STEPS):
-        steps.append(Step("processing", share, fields, (100.0 * i / PROGRESS_STEPS, 100.0 * (i + 1) / PROGRESS_STEPS)))
-    steps.append(Step("completed", None, fields, (100.0, 100.0)))
-    return steps
+    return [_PICKUP, *(Step("processing", share, _FIELDS, progress) for progress in _PROGRESS), _DONE]
 
 
 def media_for(kind: str, attrs: dict[str, Any], seed: int | None) -> dict[str, Any]:
