@@ -162,10 +162,10 @@ class GatewayLifecycle(ServiceLifecycle):
         if previous is None:
             self.queue.plan(job)
         progress = job.progress(job.step_started)
-        if progress is not None:
+        if job.state == "completed":
+            facts.progress = None  # progress() says 100: an ended job stores no more than it needs
+        elif progress is not None:
             facts.progress = int(progress)
-        elif job.state == "completed":
-            facts.progress = 100
         await self.queue.entered(job)
         await self.engine.store.put_job(job, wait=False)  # the facts just set
         await self._webhook(job, previous)

@@ -94,9 +94,7 @@ class GatewayApi:
             raise ProviderRefused(exc.code, exc.message) from None
         choice = self.scenario(kind, body, request)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
-        facts: dict[str, Any] = {GatewayFacts.provider.name: provider.id}
-        if claims is not None:
-            facts[GatewayFacts.client_id.name] = claims.client_id
+        facts: dict[str, Any] = {GatewayFacts.provider.name: provider.id}  # the client is the job's owner
         job = await self.engine.jobs.create(
             SERVICE, claims.client_id if claims else "anonymous", body, kind=kind.name,
             media=media_for(kind.name, attrs, self.engine.seed), facts=facts, choice=choice)
