@@ -7,7 +7,7 @@ from ..lifecycle import Fact, JobFacts
 
 class GatewayFacts(JobFacts):
     __slots__ = ()
+    # The token's client (azp) that created the job is its owner ("anonymous" with auth off).
     provider = Fact[str]()  # the provider chosen at creation (asked for, or picked from the features)
-    client_id = Fact[str]()  # the token's client (azp) that created the job; none with auth off
     worker = Fact[int]()  # the worker slot (1-based) while and after the job is processed: meta.system.worker_id
     progress = Fact[int]()  # the last progress reported (a failed job keeps it)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ...engine import Engine, Job, Step
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
+from ..responses import encode
 from .facts import GatewayFacts
 
 if TYPE_CHECKING:
@@ -106,16 +107,20 @@ def processing_seconds(kind: str, job: Job, seed: int | None) -> float:
     return 10.0 + 0.4 * duration + 2.0 * features
 
 
+# What every default timeline shares (steps and their fields are never changed once made: engine/model.py), so
+# a job in flight holds only its processing steps: memory left pinned by jobs that have ended is smaller.
+_FIELDS = state_defaults("pending")
+_PICKUP = Step("pending", PICKUP, _FIELDS, (0.0, 0.0))
+HELD = Step("pending", None, _FIELDS, (0.0, 0.0))  # queue.plan's after _PICKUP
+_PROGRESS = [(100.0 * i / PROGRESS_STEPS, 100.0 * (i + 1) / PROGRESS_STEPS) for i in range(PROGRESS_STEPS)]
+_DONE = Step("completed", None, _FIELDS, (100.0, 100.0))
+
+
 def default_timeline(seconds: float) -> list[Step]:
     """Picked up PICKUP seconds after creation at the earliest (then when a worker is free: queue.py adds the
     held step), processed in PROGRESS_STEPS steps, completed."""
-    fields = state_defaults("pending")
-    steps = [Step("pending", PICKUP, fields, (0.0, 0.0))]
     share = round(seconds / PROGRESS_STEPS, 3)
-    for i in range(PROGRESS_STEPS):
-        steps.append(Step("processing", share, fields, (100.0 * i / PROGRESS_STEPS, 100.0 * (i + 1) / PROGRESS_STEPS)))
-    steps.append(Step("completed", None, fields, (100.0, 100.0)))
-    return steps
+    return [_PICKUP, *(Step("processing", share, _FIELDS, progress) for progress in _PROGRESS), _DONE]
 
 
 def media_for(kind: str, attrs: dict[str, Any], seed: int | None) -> dict[str, Any]:
@@ -157,10 +162,10 @@ class GatewayLifecycle(ServiceLifecycle):
         if previous is None:
             self.queue.plan(job)
         progress = job.progress(job.step_started)
-        if progress is not None:
+        if job.state == "completed":
+            facts.progress = None  # progress() says 100: an ended job stores no more than it needs
+        elif progress is not None:
             facts.progress = int(progress)
-        elif job.state == "completed":
-            facts.progress = 100
         await self.queue.entered(job)
         await self.engine.store.put_job(job, wait=False)  # the facts just set
         await self._webhook(job, previous)
@@ -192,6 +197,28 @@ class GatewayLifecycle(ServiceLifecycle):
         if value is None:
             return GatewayFacts(job).progress or 0
         return int(value)
+
+    def encoded(self, job: Job, base: str) -> bytes:
+        """resource() as JSON bytes, kept in the job's memo (emptied at each move) with what else it depends
+        on: a poll of an unchanged job encodes nothing again."""
+        if job.state == "completed":  # its result is large: kept once, as a dict (result())
+            return encode(self.resource(job, base))
+        key = (base, self.progress(job), GatewayFacts(job).worker)
+        memo = job.memo.get("resource")
+        if memo is not None and memo[0] == key:
+            return cast(bytes, memo[1])
+        body = encode(self.resource(job, base))
+        job.memo["resource"] = (key, body)
+        return body
+
+    def linked(self, job: Job) -> bool:
+        """Whether the job's resource carries a download link (which expires an hour after it is made)."""
+        if job.state != "completed":
+            return False
+        options = attributes(job).get("options") or {}
+        if self.kind == "transcription":
+            return options.get("format") in ("srt", "vtt")
+        return self.kind == "translation" and attributes(job)["input"]["type"] == "document"
 
     def resource(self, job: Job, base: str) -> dict[str, Any]:
         """{"data": {id, type, attributes, meta}}: the job as GET /v1/<collection>/{id} answers it."""
@@ -227,8 +254,7 @@ class GatewayLifecycle(ServiceLifecycle):
         if cached is None:
             cached = job.memo["result"] = self._result(job)
         result = dict(cached)
-        if self.kind == "transcription" and result["format"] in ("srt", "vtt") or (
-                self.kind == "translation" and attributes(job)["input"]["type"] == "document"):
+        if self.linked(job):
             link = self.links.download_url(job, base)
             if self.kind == "translation":  # the seed's order: languages, link, character_count
                 count = result.pop("character_count")

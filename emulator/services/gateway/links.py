@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from ...engine import Engine, Job
 
+BASES = 64  # distinct (scheme, Host, server) remembered: a few in practice
 DOWNLOAD_TTL = 3600.0  # virtual seconds a download_url stays valid ("valid for a limited time")
 
 
@@ -24,6 +25,7 @@ class Links:
         self.engine = engine
         self.configured_issuer = issuer
         self.base: str | None = None  # the gateway's base URL once decided (no trailing slash)
+        self._bases: dict[tuple[Any, ...], str] = {}  # (scheme, Host header, server) -> base URL
         seed = engine.seed
         self.key = (hashlib.sha256(f"{seed}:gateway-downloads".encode()).digest() if seed is not None
                     else secrets.token_bytes(32))
@@ -35,7 +37,17 @@ class Links:
 
     def learn(self, request: Request) -> str:
         """The base URL this request came to; decides the gateway's base when nothing else did."""
-        here = f"{request.url.scheme}://{request.url.netloc}"  # not base_url: it holds the mount's prefix
+        scope = request.scope
+        # Starlette's request.url (a URL built and split) cost a tenth of a poll: its scheme and netloc
+        # depend only on these three, so each distinct triple is split once.
+        host = next((value for key, value in scope["headers"] if key == b"host"), None)
+        key = (scope.get("scheme", "http"), host, scope.get("server"))
+        here = self._bases.get(key)
+        if here is None:
+            here = f"{request.url.scheme}://{request.url.netloc}"  # not base_url: it holds the mount's prefix
+            if len(self._bases) >= BASES:
+                self._bases.clear()
+            self._bases[key] = here
         if self.base is None:
             self.base = here
         return here
@@ -53,8 +65,12 @@ class Links:
     def signature(self, job_id: str, expires: int) -> str:
         return hmac.new(self.key, f"{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
+    def expires(self) -> int:
+        """When a download link made now expires."""
+        return int(self.engine.clock.now() + DOWNLOAD_TTL)
+
     def download_url(self, job: Job, base: str) -> str:
-        expires = int(self.engine.clock.now() + DOWNLOAD_TTL)
+        expires = self.expires()
         return f"{base}/v1/downloads/{job.id}?expires={expires}&signature={self.signature(job.id, expires)}"
 
     def check(self, job_id: str, query: dict[str, Any]) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...engine import Engine, Job, Step
 from .facts import GatewayFacts
-from .lifecycle import SERVICE, held
+from .lifecycle import HELD, SERVICE, held
 
 RANKS = {"high": 0, "standard": 1, "low": 2}
 TIMER = "gateway-queue"  # the scheduler's timer kind for a dispatch round
@@ -95,7 +95,8 @@ class Queue:
             following = job.timeline[i + 1] if i + 1 < len(job.timeline) else None
             if (i >= job.step and step.state == "pending" and step.seconds is not None and following is not None
                     and following.state != "pending"):
-                steps.append(Step("pending", None, step.fields, step.progress))
+                held = HELD if (step.fields, step.progress) == (HELD.fields, HELD.progress) else None
+                steps.append(held or Step("pending", None, step.fields, step.progress))
         job.timeline = steps
 
     async def entered(self, job: Job) -> None:

@@ -58,7 +58,8 @@ class GatewayApi:
     # --- helpers
     @staticmethod
     def kind(request: Request) -> Kind:
-        collection = request.url.path[len(request.scope.get("root_path", "")):].strip("/").split("/")[0]
+        scope = request.scope  # its path, as routing read it (request.url would build and split a URL)
+        collection = scope["path"][len(scope.get("root_path", "")):].strip("/").split("/")[0]
         return BY_COLLECTION[collection]
 
     def scenario(self, kind: Kind, body: dict[str, Any], request: Request) -> Choice:
@@ -93,9 +94,7 @@ class GatewayApi:
             raise ProviderRefused(exc.code, exc.message) from None
         choice = self.scenario(kind, body, request)
         await self.engine.faults.check(request.scope, SERVICE, name=choice.name)
-        facts: dict[str, Any] = {GatewayFacts.provider.name: provider.id}
-        if claims is not None:
-            facts[GatewayFacts.client_id.name] = claims.client_id
+        facts: dict[str, Any] = {GatewayFacts.provider.name: provider.id}  # the client is the job's owner
         job = await self.engine.jobs.create(
             SERVICE, claims.client_id if claims else "anonymous", body, kind=kind.name,
             media=media_for(kind.name, attrs, self.engine.seed), facts=facts, choice=choice)
@@ -108,7 +107,7 @@ class GatewayApi:
         self.auth.check(request, f"read:{kind.collection}")
         base = self.links.learn(request)
         job = await self.job(request, kind)
-        return JSONBody(self.lifecycles[kind.name].resource(job, base), media_type=MEDIA_TYPE)
+        return JSONBody(encoded=self.lifecycles[kind.name].encoded(job, base), media_type=MEDIA_TYPE)
 
     async def result(self, request: Request) -> Response:
         kind = self.kind(request)

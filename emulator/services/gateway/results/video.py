@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ...media.concepts import VISUAL
@@ -16,6 +16,9 @@ from ...media.faces import FaceTrack, Identity, cast, face_tracks
 from ...media.shots import make_shots
 from ...media.speech import Segment, generate
 from ...media.vocabulary import CONCRETE, faker_for
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 DEFAULTS = {"x_pixels": 1920, "y_pixels": 1080, "video_codec": "h264", "audio_codec": "aac"}
 # Two-letter codes the Eden AI (Google) engine turns into its regional form, as the seed says (en -> en-US).
@@ -39,6 +42,24 @@ def derived_facts(url: str, seed: int | None) -> dict[str, Any]:
     digest = _digest(f"{seed}:gateway-media:{url}")
     duration = round(30 + int.from_bytes(digest[:8], "big") % (1170 * 1000) / 1000, 3)
     return {"duration_s": duration, "fps": (23.976, 24.0, 25.0, 29.97, 30.0)[digest[8] % 5], **DEFAULTS}
+
+
+@lru_cache(maxsize=16)
+def _faker(language: str | None) -> Faker:
+    return faker_for(language)
+
+
+def seeded_faker(language: str | None, seed: int) -> Faker:
+    """faker_for(language) seeded: one instance per language, made once (a new one cost a fifth of a
+    transcript) and reseeded for each use, which resets all it draws from. Use it up before the next call."""
+    fake = _faker(language)
+    fake.seed_instance(seed)
+    return fake
+
+
+def face_count(duration: float) -> int:
+    """How many faces face_tracks finds in a video this long (its n_faces)."""
+    return max(2, min(60, 2 + int(duration / 90)))
 
 
 def container(url: str) -> str:
@@ -92,9 +113,9 @@ class Video:
         """Who is seen and when, the most visible first; the people come from the seed's population."""
         if not self.visual:
             return []
-        fake = faker_for(None)
-        fake.seed_instance(int.from_bytes(_digest(f"{self.key}:faker:faces")[:8], "big"))
-        tracks = face_tracks(self.rng("faces"), fake, self.duration, self.shots)
+        shots = self.shots
+        fake = seeded_faker(None, int.from_bytes(_digest(f"{self.key}:faker:faces")[:8], "big"))
+        tracks = face_tracks(self.rng("faces"), fake, self.duration, shots)
         return list(zip(cast(self.rng("cast"), self.seed, len(tracks)), tracks, strict=False))
 
     @cached_property
@@ -108,9 +129,18 @@ class Video:
 
     def speech(self, language: str) -> list[Segment]:
         """What is said: the same words for every language asked (names and places follow its locale)."""
-        base = language.split("-")[0].lower()
-        fake = faker_for(REGIONS.get(base, language) if base == language.lower() else language)  # en = en-US
-        fake.seed_instance(int.from_bytes(_digest(f"{self.key}:faker:speech")[:8], "big"))
-        people = [person for person, _ in self.faces[:4]] or list(cast(self.rng("voices"), self.seed, 2))
+        people = self.speakers()
         things = [label for label, tags in self.labels if CONCRETE.intersection(tags)]
+        base = language.split("-")[0].lower()
+        fake = seeded_faker(REGIONS.get(base, language) if base == language.lower() else language,  # en = en-US
+                            int.from_bytes(_digest(f"{self.key}:faker:speech")[:8], "big"))
         return generate(self.rng("speech"), fake, self.duration, people, things)
+
+    def speakers(self) -> list[Identity]:
+        """The people of faces[:4] (or two voices for an audio file). Those are the first of the cast, which
+        face_tracks (most of a transcript's cost) does not choose: a transcript skips it."""
+        if not self.visual:
+            return list(cast(self.rng("voices"), self.seed, 2))
+        if "faces" in self.__dict__:
+            return [person for person, _ in self.faces[:4]]
+        return cast(self.rng("cast"), self.seed, min(4, face_count(self.duration)))
