@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = ["pytester"]
+# The inner runs go in a subprocess, as a user's suite does: in process, pytester restores sys.modules after
+# each run, so modules first imported there (httpcore's backends) came back as new classes, and later tests'
+# `except httpx.ConnectError` no longer caught what httpx raised.
 
 QUIET = "asyncio_default_fixture_loop_scope = function\n"  # pytest-asyncio's warning in the inner runs
 
@@ -46,14 +49,14 @@ def test_one_server_per_session():
 def test_opted_in_by_ini(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nvideo_ai_emulator = true\n" + QUIET)
     pytester.makepyfile(test_valossa=VALOSSA_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
 def test_opted_in_by_flag(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\n" + QUIET)
     pytester.makepyfile(test_valossa=VALOSSA_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--video-ai-emulator")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--video-ai-emulator")
     result.assert_outcomes(passed=3)
 
 
@@ -67,7 +70,7 @@ def test_not_opted_in_has_no_fixture(pytester: pytest.Pytester) -> None:
             assert not request.config.pluginmanager.has_plugin("video_ai_emulator_fixtures")
             assert request.config.pluginmanager.has_plugin("video_ai_emulator")
     """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'emulator' not found*"])
 
@@ -96,7 +99,7 @@ def test_ini_settings(pytester: pytest.Pytester) -> None:
             job = emulator_admin.run_until(job_id, "finished")
             assert job["scenario"] == "mine-quick"
     """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
