@@ -93,9 +93,24 @@ def test_stalled_bodies_each_time_out_while_others_are_answered(monkeypatch: pyt
 
 
 def test_slowloris_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(emulator.server, "HEADER_TIMEOUT", 0.3)
+    monkeypatch.setattr(emulator.server, "HEADER_TIMEOUT", 0.3)  # swept every 0.075 s
     with live(SETTINGS) as url:
         started = time.monotonic()
         answer = _raw(url, b"GET /core/1.0/job_status HTTP/1.1\r\nHost: x\r\nX-Slow: ", wait=5)
         assert answer == b"" and time.monotonic() - started < 3  # closed by the server, not by our timeout
         assert httpx.get(url + "/_emulator/health").status_code == 200  # others are served meanwhile
+
+
+def test_a_keep_alive_connection_is_timed_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header clock starts again at each request's first byte: a connection that was served and then
+    trickles its next request's headers is cut off too."""
+    monkeypatch.setattr(emulator.server, "HEADER_TIMEOUT", 0.3)
+    request = b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with live(SETTINGS) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            started = time.monotonic()
+            assert sock.recv(65536) == b"" and time.monotonic() - started < 3  # closed by the server
