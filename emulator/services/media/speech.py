@@ -91,6 +91,7 @@ def _tokens(text: str) -> tuple[tuple[str, float | None], ...]:
     return tuple((w, 0.12 + 0.055 * len(w) if w[0].isalnum() else None) for w in TOKEN.findall(text))
 
 
+@lru_cache(maxsize=4096)  # words and names recur: the templates' slot values, a seed's people
 def _value(text: str, kind: str | None) -> _Value:
     return _Value(text, kind, _tokens(text), text.strip(), bool(text) and not UNPLAIN.search(text))
 
