@@ -12,7 +12,7 @@ from faker import Faker
 
 from emulator.services.media.concepts import VISUAL
 from emulator.services.media.faces import cast
-from emulator.services.media.speech import KIND, SLOT, TOKEN, Segment, Speaker, generate
+from emulator.services.media.speech import KIND, SLOT, TOKEN, Segment, Speaker, _round3, generate
 from emulator.services.media.vocabulary import FILLERS, NOVELTY, SPEECH, SWEARS
 
 
@@ -127,3 +127,14 @@ def test_odd_names_are_fixed_like_the_original() -> None:
             rng = random.Random(seed)
             out.append((fn(rng, fake, 300.0, people, ["x ", " ."]), rng.getstate()))
         assert out[0] == out[1], seed
+
+
+def test_round3_is_round() -> None:
+    pick = random.Random(3)
+    edges = [0.0, -0.0, 5e-324, 0.0005, 0.0015, 0.0625, 2.675, 1.0005, 999999.9995, 1e6, 1e300, -0.0003, -2.5,
+             float("inf"), float("-inf")]
+    values = edges + [pick.uniform(0, 8000) for _ in range(200_000)] + [pick.uniform(0.7, 1.0) for _ in range(50_000)]
+    values += [n / 2000 for n in range(0, 400_000, 7)] + [pick.randrange(10**7) / 1000 for _ in range(50_000)]
+    for x in values:
+        assert repr(_round3(x)) == repr(round(x, 3)), x
+    assert repr(_round3(float("nan"))) == repr(round(float("nan"), 3))
