@@ -7,20 +7,21 @@ from __future__ import annotations
 import random
 
 import pytest
+from faker import Faker
 
 from emulator.services.gateway.results.video import REGIONS, Video, _digest, face_count
 from emulator.services.media.faces import cast, face_tracks
 from emulator.services.media.speech import Segment, generate
-from emulator.services.media.vocabulary import CONCRETE, faker_for
+from emulator.services.media.vocabulary import CONCRETE, faker_for, faker_locale
 
 
 def long_way(video: Video, language: str) -> list[Segment]:
     """Video.speech as it was: a new Faker each time, the speakers from the full faces."""
     base = language.split("-")[0].lower()
-    fake = faker_for(REGIONS.get(base, language) if base == language.lower() else language)
+    fake = Faker(faker_locale(REGIONS.get(base, language) if base == language.lower() else language))
     fake.seed_instance(int.from_bytes(_digest(f"{video.key}:faker:speech")[:8], "big"))
     if video.visual:
-        faces_fake = faker_for(None)
+        faces_fake = Faker("en_US")
         faces_fake.seed_instance(int.from_bytes(_digest(f"{video.key}:faker:faces")[:8], "big"))
         tracks = face_tracks(video.rng("faces"), faces_fake, video.duration, video.shots)
         people = [p for p, _ in zip(cast(video.rng("cast"), video.seed, len(tracks)), tracks, strict=False)][:4]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import random
 import re
+from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Protocol
 
 from .vocabulary import FILLERS, NOVELTY, PROFANITY, SPEECH, SWEARS
@@ -45,7 +48,6 @@ class _Pools:
     """Names and places a video keeps coming back to, so keywords recur like real ones."""
 
     def __init__(self, rng: random.Random, fake: Faker, cast: Sequence[Speaker], things: Sequence[str]) -> None:
-        self.rng = rng
         self.values = {
             "person": [p.name for p in cast[:4]] + [fake.name() for _ in range(3)],
             "city": [fake.city() for _ in range(4)],
@@ -58,70 +60,180 @@ class _Pools:
             "job": [p.job.split(",")[0].lower() for p in cast[:4]] or ["producer"],
             "thing": list(things[:20]) or ["camera"],
         }
-
-    def pick(self, slot: str) -> str:
-        if slot == "number":
-            return str(self.rng.randint(2, 40))
-        values = self.values[slot]
-        return self.rng.choices(values, [1 / (i + 1) for i in range(len(values))])[0]
+        # slot -> (values as _Value, cumulative weights 1/(i+1)): what rng.choices(values, weights) bisects
+        self.slots = {slot: (tuple(_value(v, KIND.get(slot)) for v in values), _cumulative(len(values)))
+                      for slot, values in self.values.items()}
 
 
-def _word_time(rng: random.Random, word: str) -> float:
-    return 0.12 + 0.055 * len(word) + rng.uniform(0, 0.08)
+# Generation draws exactly what it always drew from rng, in the same order, with random.Random's own
+# arithmetic inlined (uniform(a, b) is a + (b - a) * random(), choice and randint take _randbelow's bits, choices
+# with weights bisects their running sums): the same seed gives the same speech forever.
+# tests/media/test_speech_identity.py compares it with the original code.
 
 
-def _sentence(pools: _Pools, rng: random.Random) -> tuple[float, list[tuple[str, str | None]]]:
-    """(sentiment, [(piece, mention kind or None)])."""
-    sentiment, template = rng.choice(SPEECH)
-    pieces: list[tuple[str, str | None]] = []
-    if rng.random() < 0.15 and not template.startswith(("{", "I ")):
-        pieces.append((rng.choice(FILLERS) + " ", None))
-        template = template[0].lower() + template[1:]
-    at = 0
-    for m in SLOT.finditer(template):
-        pieces.append((template[at : m.start()], None))
-        value = pools.pick(m.group(1))
-        pieces.append((value, KIND.get(m.group(1))))
+@dataclass(frozen=True)
+class _Value:
+    """A piece of a sentence, tokenized once: (word, its base duration, or None for punctuation)."""
+
+    text: str
+    kind: str | None  # mention kind (KIND) for a slot value
+    tokens: tuple[tuple[str, float | None], ...]
+    mention: str  # text.strip()
+    plain: bool  # joining it to template text never needs the whitespace-before-punctuation fix
+
+
+UNPLAIN = re.compile(r"\A[\s?.!,]|\s[?.!,]|\s\Z")
+PUNCT_SPACE = re.compile(r"\s+([?.!,])")
+
+
+def _tokens(text: str) -> tuple[tuple[str, float | None], ...]:
+    """TOKEN's words with 0.12 + 0.055 * len(word), _word_time's fixed part (None: punctuation)."""
+    return tuple((w, 0.12 + 0.055 * len(w) if w[0].isalnum() else None) for w in TOKEN.findall(text))
+
+
+@lru_cache(maxsize=4096)  # words and names recur: the templates' slot values, a seed's people
+def _value(text: str, kind: str | None) -> _Value:
+    return _Value(text, kind, _tokens(text), text.strip(), bool(text) and not UNPLAIN.search(text))
+
+
+def _static(text: str) -> _Value:
+    """Template text (or a filler): plain, as its template is checked whole (_template, FILLER_PLAIN)."""
+    return _Value(text, None, _tokens(text), text.strip(), True)
+
+
+def _round3(x: float) -> float:
+    """round(x, 3), faster, the way generate inlines it. round gives the double nearest to the decimal that is
+    x's exact binary value rounded to 3 places. For 0 < y = x * 1000.0 < 1e9, y is within y * 2**-53 < 1.2e-7 of
+    the exact x * 1000, so when y is less than 0.4999 from the integer n, so is the exact product: n is that
+    rounding, and n / 1000 (a correctly rounded division of two exact numbers) is round's result. Otherwise
+    (nearly halfway, zero, negative, huge, not finite) round itself decides."""
+    y = x * 1000.0
+    if 0.0 < y < 1e9:
+        n = int(y + 0.5)
+        e = y - n
+        if -0.4999 < e < 0.4999:
+            return n / 1000
+    return round(x, 3)
+
+
+@lru_cache(maxsize=64)
+def _cumulative(n: int) -> tuple[list[float], float]:
+    cum = list(accumulate([1 / (i + 1) for i in range(n)]))
+    return cum, cum[-1] + 0.0
+
+
+NUMBERS = tuple(_value(str(n), None) for n in range(2, 41))
+
+
+def _template(text: str) -> tuple[tuple[_Value, ...], tuple[str, ...], bool]:
+    """(text between the slots, the slots, plain: its joined text needs no fix whatever plain values fill it)."""
+    statics, slots, at = [], [], 0
+    for m in SLOT.finditer(text):
+        statics.append(text[at : m.start()])
+        slots.append(m.group(1))
         at = m.end()
-    pieces.append((template[at:], None))
-    return sentiment, pieces
+    statics.append(text[at:])
+    joined = "x".join(statics)
+    return tuple(_static(s) for s in statics), tuple(slots), PUNCT_SPACE.sub(r"\1", joined.strip()) == joined
+
+
+# Each template: (sentiment, as written, with a filler before it or None when it takes none).
+TEMPLATES = [(sentiment, _template(text),
+              None if text.startswith(("{", "I ")) else _template(text[0].lower() + text[1:]))
+             for sentiment, text in SPEECH]
+FILLER_PIECES = tuple(_static(f + " ") for f in FILLERS)
+# A filler joins a template plainly when the pair of them needs no fix (checked with any plain value).
+FILLER_PLAIN = {(i, f): PUNCT_SPACE.sub(r"\1", (FILLERS[f] + " " + "x".join(s.text for s in low[0])).strip())
+                == FILLERS[f] + " " + "x".join(s.text for s in low[0])
+                for i, (_, _, low) in enumerate(TEMPLATES) if low for f in range(len(FILLERS))}
 
 
 def generate(rng: random.Random, fake: Faker, duration: float, cast: Sequence[Speaker] = (),
              things: Sequence[str] = ()) -> list[Segment]:
     """Speech over duration seconds: sentences from the templates, one to five speakers ("1".."5"), names from
-    cast (the people seen, talked about first) and fake, concrete things from things (what is on screen)."""
-    pools = _Pools(rng, fake, cast, things)
+    cast (the people seen, talked about first) and fake, concrete things from things (what is on screen).
+    rng: a random.Random (not a subclass: its methods are inlined, see above)."""
+    slots = _Pools(rng, fake, cast, things).slots
+    rnd, below = rng.random, rng._randbelow  # type: ignore[attr-defined]
     n_speakers = 1 + min(4, int(duration // 120))
-    speaker, t = 1, rng.uniform(0.5, 3.0)
+    speaker, t = 1, 0.5 + (3.0 - 0.5) * rnd()
+    n_templates, n_fillers = len(TEMPLATES), len(FILLERS)
     segments: list[Segment] = []
+    append_segment = segments.append
+    limit = duration - 0.5
     while True:
-        seg = Segment(ss=round(t, 3), se=0.0, text="", speaker=str(speaker))
+        ss = round(t, 3)
+        words: list[tuple[str, float, float, float]] = []
+        mentions: list[tuple[str, str, float, float]] = []
+        add = words.append
         texts, sentiments = [], []
-        for _ in range(1 if rng.random() < 0.7 else 2):
-            sentiment, pieces = _sentence(pools, rng)
+        for _ in range(1 if rnd() < 0.7 else 2):
+            index = below(n_templates)
+            sentiment, template, lowered = TEMPLATES[index]
+            pieces: list[_Value] = []
+            if rnd() < 0.15 and lowered is not None:
+                filler = below(n_fillers)
+                pieces.append(FILLER_PIECES[filler])
+                statics, names, plain = lowered
+                plain = plain and FILLER_PLAIN[(index, filler)]
+            else:
+                statics, names, plain = template
+            pieces.append(statics[0])
+            for name, static in zip(names, statics[1:], strict=True):
+                if name == "number":
+                    value = NUMBERS[below(39)]
+                else:
+                    values, (cum, total) = slots[name]
+                    value = values[bisect(cum, rnd() * total, 0, len(values) - 1)]
+                pieces.append(value)
+                pieces.append(static)
             sentiments.append(sentiment)
-            for piece, kind in pieces:
-                first = len(seg.words)
-                for word in TOKEN.findall(piece):
-                    if word[0].isalnum():
-                        t += rng.uniform(0.02, 0.1)
-                        ws, t = t, t + _word_time(rng, word)
-                        seg.words.append((word, round(ws, 3), round(t, 3), round(rng.uniform(0.7, 1.0), 3)))
+            for piece in pieces:
+                first = len(words)
+                for word, base in piece.tokens:
+                    if base is None:
+                        at = round(t, 3)
+                        add((word, at, at, 1.0))
                     else:
-                        seg.words.append((word, round(t, 3), round(t, 3), 1.0))
-                if kind and len(seg.words) > first:
-                    seg.mentions.append((kind, piece.strip(), seg.words[first][1], seg.words[-1][2]))
-            texts.append(re.sub(r"\s+([?.!,])", r"\1", "".join(p for p, _ in pieces).strip()))
-        seg.se, seg.text = round(t, 3), " ".join(texts)
-        if seg.se > duration - 0.5:
+                        t += 0.02 + (0.1 - 0.02) * rnd()
+                        ws = t
+                        t = t + (base + (0.08 - 0) * rnd())
+                        c = 0.7 + (1.0 - 0.7) * rnd()
+                        # round(x, 3), three times, inlined: n / 1000 when x * 1000 is clearly nearer n than
+                        # another integer (see _round3), round() itself when it is nearly halfway
+                        y = ws * 1000.0
+                        if 0.0 < y < 1e9:
+                            n = int(y + 0.5)
+                            e = y - n
+                            r0 = n / 1000 if -0.4999 < e < 0.4999 else round(ws, 3)
+                        else:
+                            r0 = round(ws, 3)
+                        y = t * 1000.0
+                        if 0.0 < y < 1e9:
+                            n = int(y + 0.5)
+                            e = y - n
+                            r1 = n / 1000 if -0.4999 < e < 0.4999 else round(t, 3)
+                        else:
+                            r1 = round(t, 3)
+                        y = c * 1000.0  # 700 to 1000
+                        n = int(y + 0.5)
+                        e = y - n
+                        add((word, r0, r1, n / 1000 if -0.4999 < e < 0.4999 else round(c, 3)))
+                if piece.kind and len(words) > first:
+                    mentions.append((piece.kind, piece.mention, words[first][1], words[-1][2]))
+                plain = plain and piece.plain
+            text = "".join(p.text for p in pieces)
+            texts.append(text if plain else PUNCT_SPACE.sub(r"\1", text.strip()))
+        se = round(t, 3)
+        if se > limit:
             return segments
-        seg.sen = round(max(-1.0, min(1.0, sum(sentiments) / len(sentiments) + rng.uniform(-0.2, 0.2))), 3)
-        segments.append(seg)
-        gap = rng.random()
-        t += rng.uniform(0.3, 1.5) if gap < 0.7 else rng.uniform(1.5, 5) if gap < 0.95 else rng.uniform(5, 20)
-        if rng.random() < 0.3:
-            speaker = rng.randint(1, n_speakers)
+        sen = round(max(-1.0, min(1.0, sum(sentiments) / len(sentiments) + (-0.2 + (0.2 - -0.2) * rnd()))), 3)
+        append_segment(Segment(ss, se, " ".join(texts), str(speaker), sen, words, mentions))
+        gap = rnd()
+        t += (0.3 + (1.5 - 0.3) * rnd() if gap < 0.7 else 1.5 + (5 - 1.5) * rnd() if gap < 0.95
+              else 5 + (20 - 5) * rnd())
+        if rnd() < 0.3:
+            speaker = 1 + below(n_speakers)
 
 
 def from_cues(cues: list[tuple[float, float, str]], duration: float) -> list[Segment]:

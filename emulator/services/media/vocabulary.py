@@ -4,7 +4,13 @@ concepts are in concepts.py (taken from Valossa's own sample)."""
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -112,15 +118,75 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def faker_for(language: str | None) -> Faker:
-    """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
-    our own templates, so no locale ever yields lorem ipsum."""
-    locale = (language or "en-US").replace("-", "_")
-    # Imported here, not at startup: Faker takes a good part of the startup budget and only results need it.
-    from faker import Faker
+@lru_cache(maxsize=64)
+def faker_locale(language: str | None) -> str:
+    """The Faker locale for a media language: itself when Faker knows it, another of its language, else en_US."""
     from faker.config import AVAILABLE_LOCALES
 
+    locale = (language or "en-US").replace("-", "_")
     if locale not in AVAILABLE_LOCALES:
         base = locale.split("_")[0]
         locale = next((loc for loc in sorted(AVAILABLE_LOCALES) if loc.split("_")[0] == base), "en_US")
-    return Faker(locale)
+    return locale
+
+
+_LOCAL = threading.local()  # .fakers: {locale: Faker}, each thread its own (Valossa renders in worker threads)
+
+
+def faker_for(language: str | None) -> Faker:
+    """Names and places in the media's language when Faker knows it (en_US otherwise); sentences come from
+    our own templates, so no locale ever yields lorem ipsum.
+
+    One instance per locale and thread, made once (a new one costs about a millisecond) and returned to every
+    call: seed it (seed_instance, which resets all it draws from) before each use, and draw all you need from it
+    before anything else asks faker_for for that locale."""
+    fakers: dict[str, Faker] | None = getattr(_LOCAL, "fakers", None)
+    if fakers is None:
+        fakers = _LOCAL.fakers = {}
+    locale = faker_locale(language)
+    fake = fakers.get(locale)
+    if fake is None:
+        # Imported here, not at startup: Faker takes a good part of the startup budget and only results need it.
+        from faker import Faker
+
+        fake = fakers[locale] = _quick(Faker(locale))
+    return fake
+
+
+def _quick(fake: Faker) -> Faker:
+    """fake with a random_element that draws exactly as Faker's own but keeps the running sums of each weighted
+    table (Faker adds up the thousands of weights of a first-name table at every draw: most of a name's cost)."""
+    from faker.providers import BaseProvider
+
+    for factory in fake.factories:
+        for provider in factory.get_providers():
+            if type(provider).random_elements is BaseProvider.random_elements:
+                provider.random_elements = _random_elements(provider)
+    return fake
+
+
+def _random_elements(provider: Any) -> Callable[..., Sequence[Any]]:
+    """provider.random_elements for one element (what random_element asks): for a weighted OrderedDict,
+    random.choices with the cumulative weights choices() itself would compute, list(accumulate(weights)); for a
+    list, tuple or str, random.choice; anything else as Faker does it."""
+    original = provider.random_elements
+
+    def random_elements(elements: Any = ("a", "b", "c"), length: int | None = None, unique: bool = False,
+                        use_weighting: bool | None = None) -> Sequence[Any]:
+        rng = provider.generator.random
+        if length == 1 and not unique and type(rng) is random.Random:
+            if type(elements) is OrderedDict:
+                weighted = use_weighting if use_weighting is not None else provider.__use_weighting__
+                table = elements.__dict__.get("_emulator_table")
+                if table is None or len(table[0]) != len(elements):
+                    table = (tuple(elements.keys()), list(accumulate(elements.values())))
+                    elements._emulator_table = table  # type: ignore[attr-defined]
+                keys, cum_weights = table
+                if weighted:
+                    return rng.choices(keys, cum_weights=cum_weights, k=1)
+                return [rng.choice(keys)]
+            if type(elements) in (list, tuple, str):
+                return [rng.choice(elements)]
+        return original(elements, length, unique, use_weighting)
+
+    return random_elements

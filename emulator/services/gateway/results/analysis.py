@@ -114,13 +114,14 @@ class Parts:
 
     def ocr(self) -> list[dict[str, Any]]:
         rng, video = self.video.rng("ocr"), self.video
+        faces = video.faces[:3]  # first: the faces draw from the one en_US Faker too (faker_for)
         fake = faker_for(None)
         fake.seed_instance(rng.getrandbits(64))
         texts: list[tuple[str, list[tuple[float, float]]]] = []
         if video.shots:
             first = video.shots[0]
             texts.append((fake.catch_phrase().title(), [(first["ss"], min(first["se"], 4.0))]))
-        for person, track in video.faces[:3]:  # name captions when the main people first appear
+        for person, track in faces:  # name captions when the main people first appear
             ss, se = track.spans[0]
             texts.append((f"{person.name}, {person.job.split(',')[0]}", [(ss, min(se, ss + 4))]))
         texts.append((fake.company().split(",")[0].upper(), self._runs(rng, 1 + int(video.duration / 120), 1)))

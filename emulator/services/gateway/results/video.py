@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -44,15 +44,10 @@ def derived_facts(url: str, seed: int | None) -> dict[str, Any]:
     return {"duration_s": duration, "fps": (23.976, 24.0, 25.0, 29.97, 30.0)[digest[8] % 5], **DEFAULTS}
 
 
-@lru_cache(maxsize=16)
-def _faker(language: str | None) -> Faker:
-    return faker_for(language)
-
-
 def seeded_faker(language: str | None, seed: int) -> Faker:
-    """faker_for(language) seeded: one instance per language, made once (a new one cost a fifth of a
-    transcript) and reseeded for each use, which resets all it draws from. Use it up before the next call."""
-    fake = _faker(language)
+    """faker_for(language) seeded (one instance per language, reseeded for each use, which resets all it draws
+    from). Use it up before the next call."""
+    fake = faker_for(language)
     fake.seed_instance(seed)
     return fake
 
