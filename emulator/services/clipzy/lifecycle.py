@@ -245,7 +245,7 @@ class ClipzyLifecycle(ServiceLifecycle):
     def _render(self, job: Job, trail: list[Entry], ended: float) -> dict[str, Any]:
         """The renderer's report on the file the download serves (the real code's render result)."""
         duration, fps = self.output(job)
-        data = output_mp4(duration, fps)
+        size = mp4.mp4_size(duration, fps)
         if duration * fps > mp4.MAX_FRAMES:  # mp4.py lowers the rate of very long outputs
             fps = mp4.MAX_FRAMES / duration
         rendering = next((e.at for e in reversed(trail) if e.stage == "rendering"), ended)
@@ -265,7 +265,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         width, height = mp4.frame_size()
         return {
             "output_video_path": f"/storage/{job.id}/output.mp4",
-            "file_size_bytes": len(data),
+            "file_size_bytes": size,
             "duration_seconds": duration,
             "codec": "h264",
             "bitrate": bitrate if isinstance(bitrate, str) else None,
