@@ -4,9 +4,9 @@ routes (JobResponse is its first ten fields), the webhooks and the admin API all
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...engine import Engine, Job, Step
 from ...engine.ids import prefixed
@@ -30,8 +30,7 @@ SPEC = LifecycleSpec(service=SERVICE, states=STATES, terminal=TERMINAL, initial=
                      defaults=stages.state_defaults)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One entry of a job's history with what Clipzy noted on entering it."""
 
     state: str
@@ -106,7 +105,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         return body
 
     def _view(self, job: Job, trail: list[Entry]) -> dict[str, Any]:
-        iso = self.engine.clock.iso
+        iso = _stamps(self.engine.clock.iso)
         state = job.state
         started = next((e.at for e in trail if e.state == "processing"), None)
         ended = trail[-1].at if state in TERMINAL else None
@@ -122,13 +121,13 @@ class ClipzyLifecycle(ServiceLifecycle):
             "started_at": None if started is None else iso(started),
             "completed_at": None if ended is None else iso(ended),
             "template_video_id": job.request.get("template_video_id"),
-            "style_json": self._style(job, trail, ended) if completed and ended is not None else None,
+            "style_json": self._style(job, trail, ended, iso) if completed and ended is not None else None,
             "output_video_url": f"file:///storage/{job.id}/output.mp4" if completed else None,
-            "error": self._error(job, trail) if state == "failed" else None,
+            "error": self._error(job, trail, iso) if state == "failed" else None,
             "processing_time_seconds": (round(ended - started, 3)
                                         if ended is not None and started is not None else None),
-            "logs": self._logs(job, trail),
-            "stage_history": self._history(trail),
+            "logs": self._logs(job, trail, iso),
+            "stage_history": self._history(trail, iso),
             "render_metadata": self._render(job, trail, ended) if completed and ended is not None else None,
         }
         return body
@@ -159,18 +158,17 @@ class ClipzyLifecycle(ServiceLifecycle):
         """Where a job that fails or is cancelled now keeps its progress (never 100)."""
         return min(self._progress(job, self.trail(job)), 99.0)
 
-    def _error(self, job: Job, trail: list[Entry]) -> dict[str, Any]:
+    def _error(self, job: Job, trail: list[Entry], iso: Callable[[float], str]) -> dict[str, Any]:
         fields = job.fields()
         return {
             "stage": trail[-2].stage if len(trail) > 1 else None,  # the stage it was in when it failed
             "message": fields.get("error_message") or FAILURE_MESSAGE,
             "code": fields.get("error_code") or FAILURE_CODE,
             "details": {},
-            "timestamp": self.engine.clock.iso(trail[-1].at),
+            "timestamp": iso(trail[-1].at),
         }
 
-    def _logs(self, job: Job, trail: list[Entry]) -> list[dict[str, Any]]:
-        iso = self.engine.clock.iso
+    def _logs(self, job: Job, trail: list[Entry], iso: Callable[[float], str]) -> list[dict[str, Any]]:
         logs = []
 
         def log(entry: Entry, level: str, message: str, stage: str | None) -> None:
@@ -195,8 +193,7 @@ class ClipzyLifecycle(ServiceLifecycle):
             previous = entry
         return logs
 
-    def _history(self, trail: list[Entry]) -> list[dict[str, Any]]:
-        iso = self.engine.clock.iso
+    def _history(self, trail: list[Entry], iso: Callable[[float], str]) -> list[dict[str, Any]]:
         events, percent = [], 0
         for entry in trail:
             if entry.state == "completed":
@@ -221,7 +218,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         video["metadata"] = meta
         return video
 
-    def _style(self, job: Job, trail: list[Entry], ended: float) -> dict[str, Any]:
+    def _style(self, job: Job, trail: list[Entry], ended: float, iso: Callable[[float], str]) -> dict[str, Any]:
         """The StyleJSON: the template's style with one, else the source's own; created when style_extraction
         ended."""
         extracted = ended
@@ -232,7 +229,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         if memo is None:
             memo = job.memo["style_json"] = stylejson.style_json(
                 self.engine.seed, self.source(job), job.request.get("template"),
-                created_at=self.engine.clock.iso(extracted))
+                created_at=iso(extracted))
         return memo
 
     def output(self, job: Job) -> tuple[float, float]:
@@ -294,6 +291,18 @@ class ClipzyLifecycle(ServiceLifecycle):
         if data["error"] is not None:
             flat["error"] = data["error"]
         return flat
+
+
+def _stamps(iso: Callable[[float], str]) -> Callable[[float], str]:
+    """iso() remembering its answers: a view formats each moment of the job's history two or three times."""
+    seen: dict[float, str] = {}
+
+    def stamp(at: float) -> str:
+        text = seen.get(at)
+        if text is None:
+            text = seen[at] = iso(at)
+        return text
+    return stamp
 
 
 def _mark(step: Step | None) -> list[Any]:
