@@ -69,8 +69,9 @@ class ClipzyLifecycle(ServiceLifecycle):
         template_s = float(template["metadata"]["duration_seconds"]) if template else None
         planned = stages.timeline(float(job.media.get("duration_s") or 0.0), has_template=template is not None,
                                   cpu_only=self.cpu_only, template_duration_s=template_s, timeout_s=self.timeout)
-        steps = [Step.from_dict(step) for step in planned]
-        ClipzyFacts(job).plan = [_mark(step) for step in steps]  # written with the new job
+        steps = [Step(step["state"], step["seconds"], _shared(step["fields"]), _shared(step["progress"]))
+                 for step in planned]
+        ClipzyFacts(job).plan = _shared([_mark(step) for step in steps])  # written with the new job
         return steps
 
     def success_step(self, job: Job) -> Step:
@@ -291,6 +292,21 @@ class ClipzyLifecycle(ServiceLifecycle):
         if data["error"] is not None:
             flat["error"] = data["error"]
         return flat
+
+
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One object per distinct step fields, progress or plan, shared by every job that has it (none is changed
+    once made): a job in flight holds eight steps and its plan, ~2.5 KB when each had its own."""
+    key = repr(value)  # not the value: 0 == 0.0 == False, and the stored JSON tells them apart
+    shared = _SHARED.get(key)
+    if shared is None:
+        if len(_SHARED) >= 4096:  # distinct ones are few (stages, timeout cuts); bound them anyway
+            _SHARED.clear()
+        shared = _SHARED[key] = value
+    return shared
 
 
 def _stamps(iso: Callable[[float], str]) -> Callable[[float], str]:
