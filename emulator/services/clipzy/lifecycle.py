@@ -12,6 +12,7 @@ from ...engine import Engine, Job, Step
 from ...engine.ids import prefixed
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
+from ..responses import encode
 from . import mp4, stages, stylejson
 from .facts import ClipzyFacts
 from .running import SERVICE, Running
@@ -88,6 +89,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         facts = ClipzyFacts(job)
         if facts.plan is None:  # a scenario's timeline (the built-in one noted its plan as it was made)
             facts.plan = [_mark(step) for step in job.timeline] if job.step == len(job.history) - 1 else []
+            job.memo.clear()  # a view made before the plan was known
             await self.engine.store.put_job(job, wait=False)
         url = job.request.get("webhook_url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
@@ -95,15 +97,37 @@ class ClipzyLifecycle(ServiceLifecycle):
 
     # --- the job's body
 
-    def view(self, job: Job) -> dict[str, Any]:
-        """JobDetailResponse, the one body of a job: routes, webhooks and the admin API read it."""
-        memo = job.memo.get("view")
-        if memo is not None:
-            return memo
-        body = self._view(job, self.trail(job))
+    def view(self, job: Job, *, keep: bool = True) -> dict[str, Any]:
+        """JobDetailResponse, the one body of a job: routes, webhooks and the admin API read it. Kept in the
+        job's memo (emptied whenever the job moves): an ended job's body never changes, a running one's only
+        with its progress_percent. keep=False: a running job's is not kept (a new job's, which nobody may poll:
+        10,000 jobs created at once would each hold one)."""
+        memo = job.memo
+        body: dict[str, Any] | None = memo.get("view")
+        if body is not None:
+            return body
         if job.state in TERMINAL:
-            job.memo["view"] = body  # an ended job's body never changes
+            body = memo["view"] = self._view(job, self.trail(job))
+            return body
+        body = memo.get("live")
+        if body is not None and body["progress_percent"] == self._live_percent(job):
+            return body
+        body = self._view(job, self.trail(job))
+        if keep:
+            memo["live"] = body
         return body
+
+    def encoded(self, job: Job, message: str, *, whole: bool) -> bytes:
+        """The success envelope around the job's view (whole: JobDetailResponse, else JobResponse), encoded once
+        per view."""
+        view = self.view(job)
+        key = "encoded " + message
+        kept = job.memo.get(key)
+        if kept is not None and kept[0] is view:
+            return kept[1]
+        raw = encode({"success": True, "message": message, "data": view if whole else job_response(view)})
+        job.memo[key] = (view, raw)
+        return raw
 
     def _view(self, job: Job, trail: list[Entry]) -> dict[str, Any]:
         iso = _stamps(self.engine.clock.iso)
@@ -149,6 +173,15 @@ class ClipzyLifecycle(ServiceLifecycle):
         if job.state == "completed":
             return 100
         return min(stages.progress_percent(self._progress(job, trail)), 99)
+
+    def _live_percent(self, job: Job) -> int:
+        """_percent of a running job, the trail's part read once per step."""
+        floor = job.memo.get("floor")
+        if floor is None:
+            floor = job.memo["floor"] = max((e.progress for e in self.trail(job) if e.progress is not None),
+                                            default=0.0)
+        now = job.progress(self.engine.clock.now())
+        return min(stages.progress_percent(floor if now is None else max(floor, now)), 99)
 
     def _progress(self, job: Job, trail: list[Entry]) -> float:
         now = job.progress(self.engine.clock.now())

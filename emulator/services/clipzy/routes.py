@@ -194,7 +194,7 @@ class ClipzyApi:
         job = await self.lifecycle.running.create(body.video_id, lambda: self.engine.jobs.create(
             SERVICE, OWNER, job_request, ref=body.video_id, media=media, choice=choice))
         tag(request.scope, job_id=job.id, scenario=job.scenario)
-        return ok("Job created", job_response(self.lifecycle.view(job)))
+        return ok("Job created", job_response(self.lifecycle.view(job, keep=False)))
 
     async def list_jobs(self, request: Request) -> Response:
         self.auth(request)
@@ -208,11 +208,11 @@ class ClipzyApi:
 
     async def get_job(self, request: Request) -> Response:
         job = await self.job(request)
-        return ok("Job retrieved", job_response(self.lifecycle.view(job)))
+        return JSONBody(encoded=self.lifecycle.encoded(job, "Job retrieved", whole=False))
 
     async def job_result(self, request: Request) -> Response:
         job = await self.job(request)
-        return ok("Job result retrieved", self.lifecycle.view(job))
+        return JSONBody(encoded=self.lifecycle.encoded(job, "Job result retrieved", whole=True))
 
     async def download(self, request: Request) -> Response:
         job = await self.job(request)
