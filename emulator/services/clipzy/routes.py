@@ -36,13 +36,13 @@ from .videos import Videos, drain
 if TYPE_CHECKING:
     from .settings import Section
 
-ROUTES = [
+ROUTES = [  # templated paths are matched in this order: the poll first
     Endpoint("GET", "/health", "health"),
     Endpoint("POST", "/videos/upload", "upload"),
+    Endpoint("GET", "/jobs/{job_id}", "get_job"),
     Endpoint("GET", "/videos/info/{video_id}", "video_info"),
     Endpoint("POST", "/jobs", "create_job"),
     Endpoint("GET", "/jobs", "list_jobs"),
-    Endpoint("GET", "/jobs/{job_id}", "get_job"),
     Endpoint("GET", "/jobs/{job_id}/result", "job_result"),
     Endpoint("GET", "/jobs/{job_id}/download", "download"),
     Endpoint("POST", "/jobs/{job_id}/cancel", "cancel"),  # an emulator extension
