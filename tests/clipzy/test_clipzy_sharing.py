@@ -8,7 +8,8 @@ from clipzy.support import API, new_job, result
 from helpers import advance
 
 from emulator.app import create_app
-from emulator.services.clipzy import lifecycle
+from emulator.engine.model import Step
+from emulator.services.clipzy import lifecycle, stages
 from emulator.settings import Settings
 
 
@@ -51,3 +52,10 @@ def test_equal_but_different_values_stay_apart_and_the_table_is_bounded() -> Non
     for n in range(5000):
         lifecycle._shared({"n": n})
     assert len(lifecycle._SHARED) <= 4096
+
+
+def test_the_standard_plan_is_every_uncut_timelines() -> None:
+    for duration, template, cpu in ((0.0, False, False), (95.5, True, False), (3000.0, False, True)):
+        steps = stages.timeline(duration, has_template=template, cpu_only=cpu, template_duration_s=12.0)
+        marks = [lifecycle._mark(Step(s["state"], s["seconds"], s["fields"], s["progress"])) for s in steps]
+        assert marks == lifecycle._standard_plan()

@@ -5,7 +5,7 @@ routes (JobResponse is its first ten fields), the webhooks and the admin API all
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...engine import Engine, Job, Step
@@ -70,13 +70,14 @@ class ClipzyLifecycle(ServiceLifecycle):
         template_s = float(template["metadata"]["duration_seconds"]) if template else None
         planned = stages.timeline(float(job.media.get("duration_s") or 0.0), has_template=template is not None,
                                   cpu_only=self.cpu_only, template_duration_s=template_s, timeout_s=self.timeout)
-        steps = [Step(step["state"], step["seconds"], _shared(step["fields"]), _shared(step["progress"]))
-                 for step in planned]
-        ClipzyFacts(job).plan = _shared([_mark(step) for step in steps])  # written with the new job
+        steps = [Step(step["state"], step["seconds"], step["fields"], step["progress"]) for step in planned]
+        # written with the new job; a timeline not cut by the timeout has the stages' own plan
+        uncut = planned[-1]["state"] == "completed"
+        ClipzyFacts(job).plan = _standard_plan() if uncut else _shared([_mark(step) for step in steps])
         return steps
 
     def success_step(self, job: Job) -> Step:
-        return Step("completed", None, stages.fields(), (100, 100))
+        return Step("completed", None, stages.SHARED_FIELDS[None], stages.DONE)
 
     def failure_step(self, job: Job, details: str | None) -> Step:
         return Step.from_dict(stages.failed(FAILURE_CODE, details or FAILURE_MESSAGE, self.progress_now(job)))
@@ -331,15 +332,22 @@ _SHARED: dict[Any, Any] = {}
 
 
 def _shared(value: Any) -> Any:
-    """One object per distinct step fields, progress or plan, shared by every job that has it (none is changed
-    once made): a job in flight holds eight steps and its plan, ~2.5 KB when each had its own."""
+    """One object per distinct plan, shared by every job that has it (none is changed once made; the steps share
+    stages.py's fields and progress): with their own, a job in flight held ~2.5 KB more."""
     key = repr(value)  # not the value: 0 == 0.0 == False, and the stored JSON tells them apart
     shared = _SHARED.get(key)
     if shared is None:
-        if len(_SHARED) >= 4096:  # distinct ones are few (stages, timeout cuts); bound them anyway
+        if len(_SHARED) >= 4096:  # distinct ones are few (timeout cuts, scenarios); bound them anyway
             _SHARED.clear()
         shared = _SHARED[key] = value
     return shared
+
+
+@cache
+def _standard_plan() -> list[list[Any]]:
+    """The plan of every timeline that runs the six stages to completed (only the durations differ)."""
+    steps = stages.timeline(60.0, has_template=False, timeout_s=None)
+    return _shared([_mark(Step(step["state"], step["seconds"], step["fields"], step["progress"])) for step in steps])
 
 
 def _stamps(iso: Callable[[float], str]) -> Callable[[float], str]:

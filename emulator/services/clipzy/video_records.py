@@ -4,9 +4,10 @@ the record's own id and the storage URL are not stored (both follow from the id 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from ...engine import codec
 
@@ -27,7 +28,7 @@ def unpack(video_id: str, record: dict[str, Any]) -> dict[str, Any]:
     data dir from an earlier version) is that already."""
     if PACKED not in record:
         return record
-    filename, size, *rest = json.loads(record[PACKED])
+    filename, size, *rest = orjson.loads(record[PACKED])  # written by pack(): no integer beyond 64 bits
     meta, (uploaded_at, template_video_id, webhook_url, path) = rest[:len(META)], rest[len(META):]
     info = {
         "video_id": video_id,
