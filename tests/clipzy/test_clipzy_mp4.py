@@ -136,3 +136,9 @@ def test_ffmpeg_decodes_every_frame_without_an_error(tmp_path: Path) -> None:
     frames = [line for line in run.stdout.decode().splitlines() if line and not line.startswith("#")]
     assert len(frames) == 2388
     assert len({line.rsplit(",", 1)[1] for line in frames}) == 1  # a still picture: no drift from frame to frame
+
+
+@pytest.mark.parametrize(("duration", "fps"), [*CASES, (0.0, 30.0), (0.001, 240.0), (0.034, 1.0), (7200.1, 30.0),
+                                               (50_000.0, 24.0), (5e6, 30.0), (12.345, 12.5), (33.3, 59.94)])
+def test_size_without_the_bytes(duration: float, fps: float) -> None:
+    assert mp4.mp4_size(duration, fps) == len(mp4_bytes(duration, fps))  # render_metadata.file_size_bytes

@@ -1,21 +1,19 @@
 """Clipzy ML Engine (/api/v1). Spec: shared/seeds/003; facts: shared/reference/clipzy-gateway-auth0.md §1.
 
-routes (ROUTES + ClipzyApi), errors (one class per documented code + Envelope), videos (streamed uploads as
-store records), lifecycle (stages and the job's one body), stages (timings), stylejson, mp4 (the output),
-models (pydantic), pages (/openapi.json and /docs on the own port), openapi.json."""
+routes (ROUTES + ClipzyApi), cors (CORS for requests with an Origin), errors (one class per documented code +
+Envelope), videos (streamed uploads as store records; video_records: how they are kept), lifecycle (stages and
+the job's one body), stages (timings), stylejson, mp4 (the output), models (pydantic), pages (/openapi.json and
+/docs on the own port), openapi.json."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp
 
 from .. import Mount, Service
 from ..asgi import ServiceApp
 from ..routing import bind
+from .cors import CorsApp, middleware
 from .errors import ENVELOPE
 from .lifecycle import SPEC, ClipzyLifecycle
 from .pages import PAGES, Pages
@@ -31,21 +29,12 @@ LIFECYCLE_SPECS = [SPEC]
 HERE = Path(__file__).parent
 
 
-def cors(origins: list[str]) -> Callable[[ASGIApp], ASGIApp] | None:
-    """CORS as the real engine sets it up (CORSMiddleware, CORS_ORIGINS, any method and header)."""
-    if not origins:
-        return None
-    return lambda app: CORSMiddleware(app, allow_origins=origins, allow_credentials=True, allow_methods=["*"],
-                                      allow_headers=["*"], expose_headers=["Content-Disposition"])
-
-
 def build(engine: Engine, settings: Settings) -> Service:
     section = settings.section(Section)
     lifecycle = ClipzyLifecycle(engine, section)
     engine.jobs.register(lifecycle)
     videos = Videos(engine, None if settings.in_memory else settings.data_dir, section.max_file_size_mb)
     api = ClipzyApi(engine, section, lifecycle, videos)
-    wrap = cors(section.cors_origins)
 
     async def reset() -> None:
         lifecycle.running.reset()
@@ -53,8 +42,9 @@ def build(engine: Engine, settings: Settings) -> Service:
     return Service(
         name="clipzy",
         description="Clipzy ML Engine",
-        mounts=[Mount("/api/v1", ServiceApp(bind(ROUTES, api), ENVELOPE, wrap=wrap), "clipzy",
+        mounts=[Mount("/api/v1", CorsApp(bind(ROUTES, api), ENVELOPE, section.cors_origins), "clipzy",
                       HERE / "openapi.json")],
         reset=reset,
-        port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE, wrap=wrap),
+        port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE,
+                              wrap=middleware(section.cors_origins)),
     )

@@ -4,14 +4,15 @@ routes (JobResponse is its first ten fields), the webhooks and the admin API all
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ...engine import Engine, Job, Step
 from ...engine.ids import prefixed
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
+from ..responses import encode
 from . import mp4, stages, stylejson
 from .facts import ClipzyFacts
 from .running import SERVICE, Running
@@ -30,8 +31,7 @@ SPEC = LifecycleSpec(service=SERVICE, states=STATES, terminal=TERMINAL, initial=
                      defaults=stages.state_defaults)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One entry of a job's history with what Clipzy noted on entering it."""
 
     state: str
@@ -70,12 +70,14 @@ class ClipzyLifecycle(ServiceLifecycle):
         template_s = float(template["metadata"]["duration_seconds"]) if template else None
         planned = stages.timeline(float(job.media.get("duration_s") or 0.0), has_template=template is not None,
                                   cpu_only=self.cpu_only, template_duration_s=template_s, timeout_s=self.timeout)
-        steps = [Step.from_dict(step) for step in planned]
-        ClipzyFacts(job).plan = [_mark(step) for step in steps]  # written with the new job
+        steps = [Step(step["state"], step["seconds"], step["fields"], step["progress"]) for step in planned]
+        # written with the new job; a timeline not cut by the timeout has the stages' own plan
+        uncut = planned[-1]["state"] == "completed"
+        ClipzyFacts(job).plan = _standard_plan() if uncut else _shared([_mark(step) for step in steps])
         return steps
 
     def success_step(self, job: Job) -> Step:
-        return Step("completed", None, stages.fields(), (100, 100))
+        return Step("completed", None, stages.SHARED_FIELDS[None], stages.DONE)
 
     def failure_step(self, job: Job, details: str | None) -> Step:
         return Step.from_dict(stages.failed(FAILURE_CODE, details or FAILURE_MESSAGE, self.progress_now(job)))
@@ -88,6 +90,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         facts = ClipzyFacts(job)
         if facts.plan is None:  # a scenario's timeline (the built-in one noted its plan as it was made)
             facts.plan = [_mark(step) for step in job.timeline] if job.step == len(job.history) - 1 else []
+            job.memo.clear()  # a view made before the plan was known
             await self.engine.store.put_job(job, wait=False)
         url = job.request.get("webhook_url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
@@ -95,18 +98,40 @@ class ClipzyLifecycle(ServiceLifecycle):
 
     # --- the job's body
 
-    def view(self, job: Job) -> dict[str, Any]:
-        """JobDetailResponse, the one body of a job: routes, webhooks and the admin API read it."""
-        memo = job.memo.get("view")
-        if memo is not None:
-            return memo
-        body = self._view(job, self.trail(job))
+    def view(self, job: Job, *, keep: bool = True) -> dict[str, Any]:
+        """JobDetailResponse, the one body of a job: routes, webhooks and the admin API read it. Kept in the
+        job's memo (emptied whenever the job moves): an ended job's body never changes, a running one's only
+        with its progress_percent. keep=False: a running job's is not kept (a new job's, which nobody may poll:
+        10,000 jobs created at once would each hold one)."""
+        memo = job.memo
+        body: dict[str, Any] | None = memo.get("view")
+        if body is not None:
+            return body
         if job.state in TERMINAL:
-            job.memo["view"] = body  # an ended job's body never changes
+            body = memo["view"] = self._view(job, self.trail(job))
+            return body
+        body = memo.get("live")
+        if body is not None and body["progress_percent"] == self._live_percent(job):
+            return body
+        body = self._view(job, self.trail(job))
+        if keep:
+            memo["live"] = body
         return body
 
+    def encoded(self, job: Job, message: str, *, whole: bool) -> bytes:
+        """The success envelope around the job's view (whole: JobDetailResponse, else JobResponse), encoded once
+        per view."""
+        view = self.view(job)
+        key = "encoded " + message
+        kept = job.memo.get(key)
+        if kept is not None and kept[0] is view:
+            return kept[1]
+        raw = encode({"success": True, "message": message, "data": view if whole else job_response(view)})
+        job.memo[key] = (view, raw)
+        return raw
+
     def _view(self, job: Job, trail: list[Entry]) -> dict[str, Any]:
-        iso = self.engine.clock.iso
+        iso = _stamps(self.engine.clock.iso)
         state = job.state
         started = next((e.at for e in trail if e.state == "processing"), None)
         ended = trail[-1].at if state in TERMINAL else None
@@ -122,13 +147,13 @@ class ClipzyLifecycle(ServiceLifecycle):
             "started_at": None if started is None else iso(started),
             "completed_at": None if ended is None else iso(ended),
             "template_video_id": job.request.get("template_video_id"),
-            "style_json": self._style(job, trail, ended) if completed and ended is not None else None,
+            "style_json": self._style(job, trail, ended, iso) if completed and ended is not None else None,
             "output_video_url": f"file:///storage/{job.id}/output.mp4" if completed else None,
-            "error": self._error(job, trail) if state == "failed" else None,
+            "error": self._error(job, trail, iso) if state == "failed" else None,
             "processing_time_seconds": (round(ended - started, 3)
                                         if ended is not None and started is not None else None),
-            "logs": self._logs(job, trail),
-            "stage_history": self._history(trail),
+            "logs": self._logs(job, trail, iso),
+            "stage_history": self._history(trail, iso),
             "render_metadata": self._render(job, trail, ended) if completed and ended is not None else None,
         }
         return body
@@ -150,6 +175,15 @@ class ClipzyLifecycle(ServiceLifecycle):
             return 100
         return min(stages.progress_percent(self._progress(job, trail)), 99)
 
+    def _live_percent(self, job: Job) -> int:
+        """_percent of a running job, the trail's part read once per step."""
+        floor = job.memo.get("floor")
+        if floor is None:
+            floor = job.memo["floor"] = max((e.progress for e in self.trail(job) if e.progress is not None),
+                                            default=0.0)
+        now = job.progress(self.engine.clock.now())
+        return min(stages.progress_percent(floor if now is None else max(floor, now)), 99)
+
     def _progress(self, job: Job, trail: list[Entry]) -> float:
         now = job.progress(self.engine.clock.now())
         known = [e.progress for e in trail if e.progress is not None]
@@ -159,18 +193,17 @@ class ClipzyLifecycle(ServiceLifecycle):
         """Where a job that fails or is cancelled now keeps its progress (never 100)."""
         return min(self._progress(job, self.trail(job)), 99.0)
 
-    def _error(self, job: Job, trail: list[Entry]) -> dict[str, Any]:
+    def _error(self, job: Job, trail: list[Entry], iso: Callable[[float], str]) -> dict[str, Any]:
         fields = job.fields()
         return {
             "stage": trail[-2].stage if len(trail) > 1 else None,  # the stage it was in when it failed
             "message": fields.get("error_message") or FAILURE_MESSAGE,
             "code": fields.get("error_code") or FAILURE_CODE,
             "details": {},
-            "timestamp": self.engine.clock.iso(trail[-1].at),
+            "timestamp": iso(trail[-1].at),
         }
 
-    def _logs(self, job: Job, trail: list[Entry]) -> list[dict[str, Any]]:
-        iso = self.engine.clock.iso
+    def _logs(self, job: Job, trail: list[Entry], iso: Callable[[float], str]) -> list[dict[str, Any]]:
         logs = []
 
         def log(entry: Entry, level: str, message: str, stage: str | None) -> None:
@@ -195,8 +228,7 @@ class ClipzyLifecycle(ServiceLifecycle):
             previous = entry
         return logs
 
-    def _history(self, trail: list[Entry]) -> list[dict[str, Any]]:
-        iso = self.engine.clock.iso
+    def _history(self, trail: list[Entry], iso: Callable[[float], str]) -> list[dict[str, Any]]:
         events, percent = [], 0
         for entry in trail:
             if entry.state == "completed":
@@ -221,7 +253,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         video["metadata"] = meta
         return video
 
-    def _style(self, job: Job, trail: list[Entry], ended: float) -> dict[str, Any]:
+    def _style(self, job: Job, trail: list[Entry], ended: float, iso: Callable[[float], str]) -> dict[str, Any]:
         """The StyleJSON: the template's style with one, else the source's own; created when style_extraction
         ended."""
         extracted = ended
@@ -232,7 +264,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         if memo is None:
             memo = job.memo["style_json"] = stylejson.style_json(
                 self.engine.seed, self.source(job), job.request.get("template"),
-                created_at=self.engine.clock.iso(extracted))
+                created_at=iso(extracted))
         return memo
 
     def output(self, job: Job) -> tuple[float, float]:
@@ -245,7 +277,7 @@ class ClipzyLifecycle(ServiceLifecycle):
     def _render(self, job: Job, trail: list[Entry], ended: float) -> dict[str, Any]:
         """The renderer's report on the file the download serves (the real code's render result)."""
         duration, fps = self.output(job)
-        data = output_mp4(duration, fps)
+        size = mp4.mp4_size(duration, fps)
         if duration * fps > mp4.MAX_FRAMES:  # mp4.py lowers the rate of very long outputs
             fps = mp4.MAX_FRAMES / duration
         rendering = next((e.at for e in reversed(trail) if e.stage == "rendering"), ended)
@@ -265,7 +297,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         width, height = mp4.frame_size()
         return {
             "output_video_path": f"/storage/{job.id}/output.mp4",
-            "file_size_bytes": len(data),
+            "file_size_bytes": size,
             "duration_seconds": duration,
             "codec": "h264",
             "bitrate": bitrate if isinstance(bitrate, str) else None,
@@ -294,6 +326,40 @@ class ClipzyLifecycle(ServiceLifecycle):
         if data["error"] is not None:
             flat["error"] = data["error"]
         return flat
+
+
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One object per distinct plan, shared by every job that has it (none is changed once made; the steps share
+    stages.py's fields and progress): with their own, a job in flight held ~2.5 KB more."""
+    key = repr(value)  # not the value: 0 == 0.0 == False, and the stored JSON tells them apart
+    shared = _SHARED.get(key)
+    if shared is None:
+        if len(_SHARED) >= 4096:  # distinct ones are few (timeout cuts, scenarios); bound them anyway
+            _SHARED.clear()
+        shared = _SHARED[key] = value
+    return shared
+
+
+@cache
+def _standard_plan() -> list[list[Any]]:
+    """The plan of every timeline that runs the six stages to completed (only the durations differ)."""
+    steps = stages.timeline(60.0, has_template=False, timeout_s=None)
+    return _shared([_mark(Step(step["state"], step["seconds"], step["fields"], step["progress"])) for step in steps])
+
+
+def _stamps(iso: Callable[[float], str]) -> Callable[[float], str]:
+    """iso() remembering its answers: a view formats each moment of the job's history two or three times."""
+    seen: dict[float, str] = {}
+
+    def stamp(at: float) -> str:
+        text = seen.get(at)
+        if text is None:
+            text = seen[at] = iso(at)
+        return text
+    return stamp
 
 
 def _mark(step: Step | None) -> list[Any]:

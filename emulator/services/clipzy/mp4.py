@@ -23,7 +23,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ..media.probe import boxes as probe_boxes
@@ -55,16 +55,26 @@ def frame_size() -> tuple[int, int]:
     return base.width, base.height
 
 
-def mp4_bytes(duration_s: float, fps: float = 30.0) -> bytes:
-    """An MP4 lasting duration_s (to the millisecond) at fps frames per second (a frame at least; fps is
-    lowered past MAX_FRAMES frames). The picture is the base's still frame, 320x180, no audio track."""
+@dataclass(frozen=True)
+class _Layout:
+    """Everything about a file but its bytes: the sizes of its tables follow from it."""
+
+    timescale: int
+    total: int  # media duration, in timescale units
+    movie_ms: int
+    frames: int
+    size: int  # every sample's size (padded)
+    stts: list[tuple[int, int]]  # (samples, delta)
+    stsc: list[tuple[int, int]]  # (first chunk, samples per chunk)
+    chunks: int  # the IDR frame's, then one per group of up to CYCLE frames
+
+
+def _layout(duration_s: float, fps: float) -> _Layout:
     if not (duration_s >= 0 and math.isfinite(duration_s)):
         raise ValueError(f"duration_s must be a finite number >= 0, got {duration_s!r}")
     if not (0 < fps <= MAX_FPS):
         raise ValueError(f"fps must be in (0, {MAX_FPS:g}], got {fps!r}")
-    base = _base()
-    rate = _rate(fps)
-    timescale, delta = _timescale(rate)
+    timescale, delta = _timescale(_rate(fps))
     total = max(1, round(duration_s * timescale))
     frames = max(1, min(round(total / delta), MAX_FRAMES))
     if frames == MAX_FRAMES and frames * delta < total:
@@ -75,40 +85,67 @@ def mp4_bytes(duration_s: float, fps: float = 30.0) -> bytes:
     stts = [(frames - 1, delta), (1, last)] if frames > 1 and last != delta else [(frames, delta)]
     if frames == 1:
         stts = [(1, total)]
+    full, rest = divmod(frames - 1, CYCLE)
+    stsc = [(1, 1)]  # chunk 1 is the IDR frame
+    if full:
+        stsc.append((2, CYCLE))
+    if rest and rest != stsc[-1][1]:
+        stsc.append((2 + full, rest))
+    return _Layout(timescale, total, max(1, round(total * 1000 / timescale)), frames, _sample_size(), stts, stsc,
+                   1 + full + (1 if rest else 0))
 
-    size = max(len(s) for s in (base.idr, *base.cycle)) + base.length_size + 2  # room for the smallest filler
+
+@cache
+def _sample_size() -> int:
+    base = _base()
+    return max(len(s) for s in (base.idr, *base.cycle)) + base.length_size + 2  # room for the smallest filler
+
+
+def mp4_bytes(duration_s: float, fps: float = 30.0) -> bytes:
+    """An MP4 lasting duration_s (to the millisecond) at fps frames per second (a frame at least; fps is
+    lowered past MAX_FRAMES frames). The picture is the base's still frame, 320x180, no audio track."""
+    base, layout = _base(), _layout(duration_s, fps)
+    size = layout.size
     payload = _pad(base.idr, size, base.length_size) + b"".join(_pad(s, size, base.length_size) for s in base.cycle)
-    rest = frames - 1
-    groups = [CYCLE] * (rest // CYCLE) + ([rest % CYCLE] if rest % CYCLE else [])
-    stsc = [(1, 1)]  # (first chunk, samples per chunk); chunk 1 is the IDR frame
-    for i, n in enumerate(groups, start=2):
-        if n != stsc[-1][1]:
-            stsc.append((i, n))
-
-    movie_ms = max(1, round(total * 1000 / timescale))
-    ftyp = base.ftyp
-
-    def moov(mdat_start: int) -> bytes:
-        data = mdat_start + 8
-        offsets = [data] + [data + size] * len(groups)
-        stbl = _box(b"stbl", base.stsd
-                    + _full(b"stts", 0, 0, _table(">II", stts))
-                    + _full(b"stss", 0, 0, struct.pack(">II", 1, 1))
-                    + _full(b"stsc", 0, 0, _table(">III", [(c, n, 1) for c, n in stsc]))
-                    + _full(b"stsz", 0, 0, struct.pack(">II", size, frames))
-                    + _full(b"stco", 0, 0, _table(">I", [(o,) for o in offsets])))
-        minf = _box(b"minf", _full(b"vmhd", 0, 1, bytes(8))
-                    + _box(b"dinf", _full(b"dref", 0, 0, struct.pack(">I", 1) + _full(b"url ", 0, 1, b"")))
-                    + stbl)
-        hdlr = _full(b"hdlr", 0, 0, bytes(4) + b"vide" + bytes(12) + b"VideoHandler\0")
-        mdia = _box(b"mdia", _mdhd(timescale, total) + hdlr + minf)
-        trak = _box(b"trak", _tkhd(movie_ms, base.width, base.height) + mdia)
-        return _box(b"moov", _mvhd(movie_ms) + trak)
-
-    head = len(ftyp) + len(moov(0))  # offsets are fixed-width: the moov's size does not depend on them
-    return ftyp + moov(head) + struct.pack(">I4s", 8 + len(payload), b"mdat") + payload
+    head = len(base.ftyp) + len(_moov(layout, 0))  # offsets are fixed-width: the moov's size does not depend on them
+    return base.ftyp + _moov(layout, head) + struct.pack(">I4s", 8 + len(payload), b"mdat") + payload
 
 
+def mp4_size(duration_s: float, fps: float = 30.0) -> int:
+    """len(mp4_bytes(duration_s, fps)), without making the bytes."""
+    layout = _layout(duration_s, fps)
+    empty = _empty_moov(layout.movie_ms >= 2**32, layout.total >= 2**32)
+    tables = 8 * len(layout.stts) + 12 * len(layout.stsc) + 4 * layout.chunks
+    return len(_base().ftyp) + empty + tables + 8 + (1 + CYCLE) * layout.size
+
+
+@cache
+def _empty_moov(long_movie: bool, long_media: bool) -> int:
+    """The size of a moov with empty stts, stsc and stco tables (a version 1 mvhd/tkhd, mdhd when long)."""
+    empty = _Layout(1, 2**32 if long_media else 1, 2**32 if long_movie else 1, 1, 0, [], [], 0)
+    return len(_moov(empty, 0))
+
+
+def _moov(layout: _Layout, mdat_start: int) -> bytes:
+    base = _base()
+    data = mdat_start + 8
+    offsets = [data] + [data + layout.size] * (layout.chunks - 1) if layout.chunks else []
+    stbl = _box(b"stbl", base.stsd
+                + _full(b"stts", 0, 0, _table(">II", layout.stts))
+                + _full(b"stss", 0, 0, struct.pack(">II", 1, 1))
+                + _full(b"stsc", 0, 0, _table(">III", [(c, n, 1) for c, n in layout.stsc]))
+                + _full(b"stsz", 0, 0, struct.pack(">II", layout.size, layout.frames))
+                + _full(b"stco", 0, 0, _table(">I", [(o,) for o in offsets])))
+    minf = _box(b"minf", _full(b"vmhd", 0, 1, bytes(8))
+                + _box(b"dinf", _full(b"dref", 0, 0, struct.pack(">I", 1) + _full(b"url ", 0, 1, b"")))
+                + stbl)
+    hdlr = _full(b"hdlr", 0, 0, bytes(4) + b"vide" + bytes(12) + b"VideoHandler\0")
+    mdia = _box(b"mdia", _mdhd(layout.timescale, layout.total) + hdlr + minf)
+    trak = _box(b"trak", _tkhd(layout.movie_ms, base.width, base.height) + mdia)
+    return _box(b"moov", _mvhd(layout.movie_ms) + trak)
+
+
+@lru_cache(maxsize=256)
 def _rate(fps: float) -> Fraction:
     """The frame rate as a fraction; the NTSC rates a probe rounds (23.976, 29.97, 59.94) are N*1000/1001."""
     for n in (24, 30, 48, 60, 120):

@@ -36,13 +36,13 @@ from .videos import Videos, drain
 if TYPE_CHECKING:
     from .settings import Section
 
-ROUTES = [
+ROUTES = [  # templated paths are matched in this order: the poll first
     Endpoint("GET", "/health", "health"),
     Endpoint("POST", "/videos/upload", "upload"),
+    Endpoint("GET", "/jobs/{job_id}", "get_job"),
     Endpoint("GET", "/videos/info/{video_id}", "video_info"),
     Endpoint("POST", "/jobs", "create_job"),
     Endpoint("GET", "/jobs", "list_jobs"),
-    Endpoint("GET", "/jobs/{job_id}", "get_job"),
     Endpoint("GET", "/jobs/{job_id}/result", "job_result"),
     Endpoint("GET", "/jobs/{job_id}/download", "download"),
     Endpoint("POST", "/jobs/{job_id}/cancel", "cancel"),  # an emulator extension
@@ -194,7 +194,7 @@ class ClipzyApi:
         job = await self.lifecycle.running.create(body.video_id, lambda: self.engine.jobs.create(
             SERVICE, OWNER, job_request, ref=body.video_id, media=media, choice=choice))
         tag(request.scope, job_id=job.id, scenario=job.scenario)
-        return ok("Job created", job_response(self.lifecycle.view(job)))
+        return ok("Job created", job_response(self.lifecycle.view(job, keep=False)))
 
     async def list_jobs(self, request: Request) -> Response:
         self.auth(request)
@@ -208,11 +208,11 @@ class ClipzyApi:
 
     async def get_job(self, request: Request) -> Response:
         job = await self.job(request)
-        return ok("Job retrieved", job_response(self.lifecycle.view(job)))
+        return JSONBody(encoded=self.lifecycle.encoded(job, "Job retrieved", whole=False))
 
     async def job_result(self, request: Request) -> Response:
         job = await self.job(request)
-        return ok("Job result retrieved", self.lifecycle.view(job))
+        return JSONBody(encoded=self.lifecycle.encoded(job, "Job result retrieved", whole=True))
 
     async def download(self, request: Request) -> Response:
         job = await self.job(request)

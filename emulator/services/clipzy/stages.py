@@ -30,7 +30,8 @@ template, so it grows with the template's duration (the source's when that is no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 STAGES = ("video_analysis", "audio_analysis", "motion_analysis", "style_extraction", "style_application",
           "rendering")
@@ -81,8 +82,7 @@ CPU = {
 NO_TEMPLATE_EXTRACTION = {"gpu": Rate(0.5, 0.0025), "cpu": Rate(0.6, 0.005)}
 
 
-@dataclass(frozen=True)
-class StagePlan:
+class StagePlan(NamedTuple):
     stage: str
     seconds: float
     progress_from: int
@@ -92,17 +92,24 @@ class StagePlan:
 def plan(duration_s: float, *, has_template: bool, cpu_only: bool = False,
          template_duration_s: float | None = None) -> list[StagePlan]:
     """The six stages of a job on a video of duration_s seconds, in order, with their simulated durations."""
+    media_s = max(duration_s, 0.0)
+    template_s = media_s if template_duration_s is None else max(template_duration_s, 0.0)
+    return [StagePlan(stage, round(fixed + per_s * (template_s if of_template else media_s), 3), start, end)
+            for stage, fixed, per_s, of_template, start, end in _rates(cpu_only, has_template)]
+
+
+@cache
+def _rates(cpu_only: bool, has_template: bool) -> tuple[tuple[str, float, float, bool, int, int], ...]:
+    """Per stage: its Rate's two terms, whether it reads the template, its progress range (a create's hot path)."""
     rates = CPU if cpu_only else GPU
     out = []
     for stage in STAGES:
+        rate = rates[stage]
         if stage == "style_extraction" and not has_template:
-            seconds = NO_TEMPLATE_EXTRACTION["cpu" if cpu_only else "gpu"].seconds(duration_s)
-        elif stage == "style_extraction":
-            seconds = rates[stage].seconds(duration_s if template_duration_s is None else template_duration_s)
-        else:
-            seconds = rates[stage].seconds(duration_s)
-        out.append(StagePlan(stage, round(seconds, 3), *PROGRESS[stage]))
-    return out
+            rate = NO_TEMPLATE_EXTRACTION["cpu" if cpu_only else "gpu"]
+        out.append((stage, rate.fixed, rate.per_media_second, stage == "style_extraction" and has_template,
+                    *PROGRESS[stage]))
+    return tuple(out)
 
 
 def total_seconds(stages: list[StagePlan]) -> float:
@@ -122,6 +129,8 @@ def fields(stage: str | None = None, code: str | None = None, message: str | Non
 FIELDS: dict[str, tuple[Any, ...] | None] = {"current_stage": (None, *STAGES), "error_code": None,
                                               "error_message": None}
 FAILURE_CODE, FAILURE_MESSAGE = "PROCESSING_FAILED", "Processing failed"
+SHARED_FIELDS = {stage: fields(stage) for stage in (None, *STAGES)}
+QUEUED, DONE = (0, 0), (100, 100)
 
 
 def state_defaults(state: str) -> dict[str, Any]:
@@ -135,12 +144,13 @@ def timeline(duration_s: float, *, has_template: bool, cpu_only: bool = False,
              timeout_s: float | None = PROCESSING_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
     """A new job's whole life: queued, the six stages, completed; or, when processing would outlast timeout_s,
     failed with JOB_TIMEOUT at the timeout, progress frozen where it was."""
-    steps: list[dict[str, Any]] = [{"state": "queued", "seconds": round(queue_s, 3), "fields": fields(),
-                                    "progress": (0, 0)}]
+    # The fields dicts and progress tuples are shared by every job's steps (none is ever changed).
+    steps: list[dict[str, Any]] = [{"state": "queued", "seconds": round(queue_s, 3), "fields": SHARED_FIELDS[None],
+                                    "progress": QUEUED}]
     stages = plan(duration_s, has_template=has_template, cpu_only=cpu_only, template_duration_s=template_duration_s)
-    steps += [{"state": "processing", "seconds": s.seconds, "fields": fields(s.stage),
-               "progress": (s.progress_from, s.progress_to)} for s in stages]
-    steps.append({"state": "completed", "seconds": None, "fields": fields(), "progress": (100, 100)})
+    steps += [{"state": "processing", "seconds": s.seconds, "fields": SHARED_FIELDS[s.stage],
+               "progress": PROGRESS[s.stage]} for s in stages]
+    steps.append({"state": "completed", "seconds": None, "fields": SHARED_FIELDS[None], "progress": DONE})
     return with_timeout(steps, timeout_s) if timeout_s is not None else steps
 
 

@@ -21,7 +21,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 
@@ -31,6 +30,7 @@ from ..errors import BodyTimeout, MalformedBody
 from ..media.probe import probe_file
 from ..requests import BODY_TIMEOUT
 from .errors import FORMATS, FileTooLarge, MissingFile, UnsupportedFormat
+from .video_records import basename, pack, storage_url, unpack
 
 VIDEO = "clipzy-video"  # store record kind
 MB = 1024 * 1024
@@ -292,15 +292,15 @@ class Videos:
             "file_size_bytes": received.size,
             "metadata": metadata(self.engine.seed, received, probed),
             "uploaded_at": self.engine.clock.iso(self.engine.clock.now()),
-            "storage_url": f"file:///storage/{video_id}/{quote(_basename(filename), safe='')}",
+            "storage_url": storage_url(video_id, filename),
         }
-        record = {"info": info, "template_video_id": template_video_id, "webhook_url": webhook_url, "path": path}
-        await self.engine.store.put_record(VIDEO, video_id, record)
+        await self.engine.store.put_record(VIDEO, video_id, pack(info, template_video_id, webhook_url, path))
         return info
 
     async def get(self, video_id: str) -> dict[str, Any] | None:
         """The video's record: {"info": VideoInfo, "template_video_id", "webhook_url", "path"}."""
-        return await self.engine.store.get_record(VIDEO, video_id)
+        record = await self.engine.store.get_record(VIDEO, video_id)
+        return None if record is None else unpack(video_id, record)
 
     async def forget_files(self) -> None:
         """After POST /_emulator/reset: the uploaded bytes go with their records."""
@@ -308,12 +308,8 @@ class Videos:
             await asyncio.to_thread(shutil.rmtree, self.root, True)
 
 
-def _basename(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1]
-
-
 def _safe_name(filename: str, fmt: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", _basename(filename)).lstrip(".")[:200]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", basename(filename)).lstrip(".")[:200]
     return name if extension(name) == fmt else f"video.{fmt}"
 
 
