@@ -76,7 +76,7 @@ async def test_cors_preflight_and_answers(client: httpx.AsyncClient) -> None:
     assert r.status_code == 404 and "access-control-allow-origin" in r.headers  # errors too
     journal = (await client.get("/_emulator/requests", params={"service": "clipzy"})).json()["requests"]
     assert [(e["method"], e["status"]) for e in journal] == [("OPTIONS", 200), ("GET", 200), ("GET", 404)]
-    r = await client.get(f"{API}/jobs")  # no Origin: past the CORS layer (cors.CorsApp), answered the same
+    r = await client.get(f"{API}/jobs")  # no Origin: past the CORS layer (ServiceApp's wrap), answered the same
     assert r.status_code == 200 and not any(h.startswith("access-control-") for h in r.headers)
     r = await client.options(f"{API}/jobs", headers={"Access-Control-Request-Method": "GET"})
     assert r.status_code == 405  # a preflight needs an Origin

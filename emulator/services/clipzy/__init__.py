@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .. import Mount, Service
 from ..asgi import ServiceApp
 from ..routing import bind
-from .cors import CorsApp, middleware
+from .cors import middleware
 from .errors import ENVELOPE
 from .lifecycle import SPEC, ClipzyLifecycle
 from .pages import PAGES, Pages
@@ -42,8 +42,8 @@ def build(engine: Engine, settings: Settings) -> Service:
     return Service(
         name="clipzy",
         description="Clipzy ML Engine",
-        mounts=[Mount("/api/v1", CorsApp(bind(ROUTES, api), ENVELOPE, section.cors_origins), "clipzy",
-                      HERE / "openapi.json")],
+        mounts=[Mount("/api/v1", ServiceApp(bind(ROUTES, api), ENVELOPE, wrap=middleware(section.cors_origins)),
+                      "clipzy", HERE / "openapi.json")],
         reset=reset,
         port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE,
                               wrap=middleware(section.cors_origins)),

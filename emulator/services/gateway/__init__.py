@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from .. import Mount, Service
 from ..asgi import ServiceApp
@@ -43,17 +43,8 @@ HERE = Path(__file__).parent
 
 def cors(app: ASGIApp) -> ASGIApp:
     """Browsers may call the gateway and the issuer from any origin (a local front end, Swagger UI elsewhere)."""
-    middleware = CORSMiddleware(app, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
-                                expose_headers=["Location", "WWW-Authenticate"])
-
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        # Without an Origin header the middleware passes the request on untouched: skip building its Headers.
-        if scope["type"] == "http" and not any(key == b"origin" for key, _ in scope["headers"]):
-            await app(scope, receive, send)
-        else:
-            await middleware(scope, receive, send)
-
-    return serve
+    return CORSMiddleware(app, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
+                          expose_headers=["Location", "WWW-Authenticate"])
 
 
 def build(engine: Engine, settings: Settings) -> Service:
