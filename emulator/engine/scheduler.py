@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
+from typing import Any
 
 from .clock import Clock
 
@@ -152,6 +153,7 @@ class Scheduler:
         self.clock.set(target)
         if fired >= COLLECT_AFTER:
             gc.collect()
+            _trim()
         return fired
 
     @staticmethod
@@ -188,3 +190,22 @@ class Scheduler:
                     pass
                 continue
             await self.run_until(self.clock.now(), inline=False)
+
+
+def _trim() -> None:
+    """Hand the heap freed by a big advance back to the system: glibc's malloc keeps it otherwise, and RSS stays
+    at the peak of the jobs in flight (3–4 KB a job for Clipzy's). Elsewhere, nothing to do."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None  # glibc's malloc_trim, found on first use; False where there is none

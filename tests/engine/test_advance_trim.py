@@ -1,0 +1,24 @@
+"""An advance that fires many timers ends by collecting garbage and handing freed heap back to the system
+(glibc's malloc_trim), so RSS does not stay at the peak of the jobs that were in flight."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import advance, new_job, running
+
+from emulator.engine import scheduler
+from emulator.settings import Settings
+
+
+async def test_a_big_advance_trims_the_heap_and_a_small_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(scheduler, "_malloc_trim", trims.append)
+    monkeypatch.setattr(scheduler, "COLLECT_AFTER", 5)
+    async with running(Settings(in_memory=True, time_scale=0, seed=1)) as c:
+        await new_job(c)
+        await advance(c, 1)  # fires fewer timers than COLLECT_AFTER
+        assert trims == []
+        for _ in range(3):
+            await new_job(c)
+        fired = (await advance(c, 100_000))["fired"]
+        assert fired >= 5 and trims == [0]
