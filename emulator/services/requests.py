@@ -112,17 +112,29 @@ class _Deadlines:
 _deadlines = _Deadlines()
 
 
+class within:  # noqa: N801 (used like asyncio.timeout)
+    """`async with within(seconds):` as asyncio.timeout (TimeoutError past it), watched by the loop's one sweep."""
+
+    __slots__ = ("seconds", "task")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def __aenter__(self) -> None:
+        self.task = _deadlines.start(self.seconds)
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        if _deadlines.stop(self.task) and kind is asyncio.CancelledError:
+            raise TimeoutError
+
+
 async def body(request: Request) -> bytes:
     """The whole body, within BODY_TIMEOUT."""
-    task = _deadlines.start(BODY_TIMEOUT)
     try:
-        return await request.body()
-    except asyncio.CancelledError:
-        if _deadlines.stop(task):
-            raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
-        raise
-    finally:
-        _deadlines.stop(task)
+        async with within(BODY_TIMEOUT):
+            return await request.body()
+    except TimeoutError:
+        raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -141,7 +153,7 @@ async def form_body(request: Request, *, max_part_size: int = 64 * 1024 * 1024) 
     if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise MalformedBody("expected multipart/form-data")
     try:
-        async with asyncio.timeout(BODY_TIMEOUT):
+        async with within(BODY_TIMEOUT):
             form = await request.form(max_part_size=max_part_size)
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {BODY_TIMEOUT:g} s") from None

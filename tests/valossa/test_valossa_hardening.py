@@ -10,6 +10,7 @@ import pytest
 from helpers import live, message
 
 import emulator.server
+import emulator.services.clipzy.videos
 import emulator.services.requests
 from emulator.settings import Settings
 
@@ -114,3 +115,15 @@ def test_a_keep_alive_connection_is_timed_per_request(monkeypatch: pytest.Monkey
             sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             started = time.monotonic()
             assert sock.recv(65536) == b"" and time.monotonic() - started < 3  # closed by the server
+
+
+def test_a_stalled_clipzy_upload_gets_clipzys_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clipzy reads an upload chunk by chunk, each within BODY_TIMEOUT: the same sweep cuts a stalled one."""
+    monkeypatch.setattr(emulator.services.requests, "BODY_TIMEOUT", 0.3)
+    monkeypatch.setattr(emulator.services.clipzy.videos, "BODY_TIMEOUT", 0.3)
+    head = (b"POST /api/v1/videos/upload HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\nabc')
+    with live(SETTINGS) as url:
+        answer = _raw(url, head, wait=5)
+    assert answer.startswith(b"HTTP/1.1 408 ") and b"REQUEST_TIMEOUT" in answer

@@ -28,7 +28,7 @@ from ...engine import Engine
 from ...engine.ids import prefixed
 from ..errors import BodyTimeout, MalformedBody
 from ..media.probe import probe_file
-from ..requests import BODY_TIMEOUT
+from ..requests import BODY_TIMEOUT, within
 from .errors import FORMATS, FileTooLarge, MissingFile, UnsupportedFormat
 from .video_records import basename, pack, storage_url, unpack
 
@@ -215,7 +215,7 @@ async def _chunks(request: Request) -> Any:
     stream = request.stream().__aiter__()
     while True:
         try:
-            async with asyncio.timeout(BODY_TIMEOUT):
+            async with within(BODY_TIMEOUT):
                 chunk = await stream.__anext__()
         except StopAsyncIteration:
             return
