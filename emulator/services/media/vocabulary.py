@@ -157,12 +157,26 @@ def _quick(fake: Faker) -> Faker:
     """fake with a random_element that draws exactly as Faker's own but keeps the running sums of each weighted
     table (Faker adds up the thousands of weights of a first-name table at every draw: most of a name's cost)."""
     from faker.providers import BaseProvider
+    from faker.providers.date_time import Provider as DateTimeProvider
 
     for factory in fake.factories:
         for provider in factory.get_providers():
             if type(provider).random_elements is BaseProvider.random_elements:
                 provider.random_elements = _random_elements(provider)
+            if isinstance(provider, DateTimeProvider):
+                provider._parse_end_datetime = _ends_at_anchor(type(provider))  # type: ignore[method-assign]
     return fake
+
+
+# Faker's dates (a weekday, a month name) fall between 1970 and *now*: the same seed gave other words on
+# another day. Results must be the same for the same job on any day, so "now" is this fixed moment.
+DATE_ANCHOR = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+
+def _ends_at_anchor(cls: Any) -> Any:
+    def parse_end(value: Any) -> int:
+        return DATE_ANCHOR if value is None else int(cls._parse_end_datetime(value))
+    return parse_end
 
 
 def _random_elements(provider: Any) -> Callable[..., Sequence[Any]]:
