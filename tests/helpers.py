@@ -115,3 +115,18 @@ class Wall:
 
     def __call__(self) -> float:
         return self.now
+
+
+def faker_now(monkeypatch: Any, when: float) -> None:
+    """Faker's idea of now (the end of the span its dates come from), set to the timestamp `when`: a new Faker
+    then draws the weekdays and month names the emulator's anchored ones do (vocabulary.DATE_ANCHOR)."""
+    import datetime as dt
+
+    from faker.providers import date_time
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Frozen:  # type: ignore[override]
+            return cls.utcfromtimestamp(when)
+
+    monkeypatch.setattr(date_time, "datetime", Frozen)

@@ -8,11 +8,17 @@ import random
 
 import pytest
 from faker import Faker
+from helpers import faker_now
 
 from emulator.services.gateway.results.video import REGIONS, Video, _digest, face_count
 from emulator.services.media.faces import cast, face_tracks
 from emulator.services.media.speech import Segment, generate
-from emulator.services.media.vocabulary import CONCRETE, faker_for, faker_locale
+from emulator.services.media.vocabulary import CONCRETE, DATE_ANCHOR, faker_for, faker_locale
+
+
+@pytest.fixture(autouse=True)
+def _anchored(monkeypatch: pytest.MonkeyPatch) -> None:
+    faker_now(monkeypatch, DATE_ANCHOR)  # the long way's new Fakers date things as ours do
 
 
 def long_way(video: Video, language: str) -> list[Segment]:

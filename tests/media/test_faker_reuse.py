@@ -4,13 +4,12 @@ sums. They must draw exactly what a new Faker draws, in every locale, for everyt
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from typing import Any
 
 import pytest
 from faker import Faker
 from faker.config import AVAILABLE_LOCALES
-from faker.providers import date_time as faker_dates
+from helpers import faker_now
 
 from emulator.services.media.vocabulary import DATE_ANCHOR, _quick, faker_for, faker_locale
 
@@ -30,20 +29,10 @@ def draws(fake: Faker, seed: int) -> list[Any]:
     return out
 
 
-def frozen_now(monkeypatch: pytest.MonkeyPatch, when: float) -> None:
-    """Faker's idea of now (the end of the span its dates come from), set to the timestamp `when`."""
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Frozen:  # type: ignore[override]
-            return cls.utcfromtimestamp(when)
-
-    monkeypatch.setattr(faker_dates, "datetime", Frozen)
-
-
 @pytest.mark.parametrize("locale", sorted(AVAILABLE_LOCALES))
 def test_a_quick_faker_draws_what_a_new_one_draws(locale: str, monkeypatch: pytest.MonkeyPatch) -> None:
     quick, new = _quick(Faker(locale)), Faker(locale)
-    frozen_now(monkeypatch, DATE_ANCHOR)  # a new Faker on the day ours stands at
+    faker_now(monkeypatch, DATE_ANCHOR)  # a new Faker on the day ours stands at
     for seed in (0, 2**63 + 5):
         assert draws(quick, seed) == draws(new, seed)
 
@@ -52,9 +41,9 @@ def test_a_quick_faker_draws_what_a_new_one_draws(locale: str, monkeypatch: pyte
 def test_dates_are_the_same_on_any_day(locale: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Weekdays and month names in a transcript came from a span ending today: another day, other words."""
     quick, new = _quick(Faker(locale)), Faker(locale)
-    frozen_now(monkeypatch, 1_700_000_000)
+    faker_now(monkeypatch, 1_700_000_000)
     before, new_before = draws(quick, 7), draws(new, 7)
-    frozen_now(monkeypatch, 2_100_000_000)
+    faker_now(monkeypatch, 2_100_000_000)
     assert draws(quick, 7) == before
     assert draws(new, 7) != new_before  # a plain Faker's do change: the clock really moved for Faker
 
