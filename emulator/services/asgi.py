@@ -9,10 +9,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine.faults import Fault, mark_reset, send_with_fault, transport_fault
@@ -42,12 +43,17 @@ class ServiceApp:
         self.routes = routes
         self.envelope = envelope
         self._wrapped: ASGIApp | None = wrap(self._serve) if wrap is not None else None
-        # Static paths are found by a dict lookup; templated ones by Starlette's matching, in table order.
+        # Static paths are found by a dict lookup; templated ones by their regex, in table order (what
+        # Route.matches does, without its child scope and its second look at the path: a tenth of a poll).
         self.static: dict[str, dict[str, Route]] = {}
         self.templated: list[Route] = []
+        self._patterns: list[tuple[Any, set[str] | None, Endpoint, dict[str, Any] | None]] = []
         for route in routes:
             if "{" in route.path:
                 self.templated.append(route)
+                convertors = route.param_convertors
+                plain = all(type(c) is StringConvertor for c in convertors.values())
+                self._patterns.append((route.path_regex, route.methods, route.endpoint, None if plain else convertors))
             else:
                 by_method = self.static.setdefault(route.path, {})
                 for method in route.methods or ():
@@ -96,14 +102,21 @@ class ServiceApp:
             if route is not None:
                 return route.endpoint
         allowed: set[str] = set(by_method or ())
-        for route in self.templated:
-            match, child = route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child)
-                return route.endpoint
-            if match is Match.PARTIAL:
+        for regex, methods, endpoint, convertors in self._patterns:
+            match = regex.match(path)
+            if match is None:
+                continue
+            if methods is not None and method not in methods:
                 # The path fits but not the method: keep looking (GET and DELETE may be two routes).
-                allowed.update(route.methods or ())
+                allowed.update(methods)
+                continue
+            params = match.groupdict()
+            if convertors is not None:
+                params = {key: convertors[key].convert(value) for key, value in params.items()}
+            outer = scope.get("path_params")
+            scope["endpoint"] = endpoint
+            scope["path_params"] = {**outer, **params} if outer else params
+            return endpoint
         if allowed:
             raise MethodNotAllowed(sorted(allowed))
         raise RouteNotFound("Not found")

@@ -23,6 +23,15 @@ MAX_DEPTH = 100
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a header (name in lower case, as ASGI gives names), without building Starlette's
+    Headers for the one header a hot path reads."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def query(scope: Scope) -> dict[str, str]:
     """The query string as a dict (the last of repeated names wins, as Starlette's query_params.get)."""
     raw = scope["query_string"].decode("latin-1")

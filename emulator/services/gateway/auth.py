@@ -199,19 +199,21 @@ class Auth:
     # --- /v1/*: the Bearer check
     def check(self, request: Request, scope: str) -> Claims | None:
         """The token's claims; None when the mode lets a request in without one. Raises Unauthorized."""
-        self.links.learn(request)  # the issuer may be decided by the first request (an app never bound)
+        if self.links.base is None:  # the issuer may be decided by the first request (an app never bound)
+            self.links.learn(request)
         mode = self.settings.auth
         if mode == "off":
             return None
-        header = request.headers.get("authorization")
+        header = params.header(request.scope, b"authorization")
         if mode == "optional" and not header:
             return None
         try:
-            token = bearer_token(header)
-            claims = self._verified.get(token)
+            # Kept by the whole header: a client sends the same one on every call, so a hit parses nothing.
+            claims = self._verified.get(header) if header else None
             if claims is None or not isinstance(claims.raw.get("exp"), int) or time.time() >= claims.raw["exp"]:
+                token = bearer_token(header)
                 claims = Issuer(self.decided(), self.keys).verify(token, self.settings.audience, time.time())
-                self._remember(token, claims)
+                self._remember(header or token, claims)
             claims.require(scope)
         except TokenError as exc:
             raise Unauthorized(exc) from None

@@ -203,7 +203,7 @@ class GatewayLifecycle(ServiceLifecycle):
         on: a poll of an unchanged job encodes nothing again."""
         if job.state == "completed":  # its result is large: kept once, as a dict (result())
             return encode(self.resource(job, base))
-        key = (base, self.progress(job), GatewayFacts(job).worker)
+        key = (base, self.progress(job), job.facts.get(GatewayFacts.worker.name))
         memo = job.memo.get("resource")
         if memo is not None and memo[0] == key:
             return cast(bytes, memo[1])

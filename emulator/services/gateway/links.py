@@ -40,7 +40,11 @@ class Links:
         scope = request.scope
         # Starlette's request.url (a URL built and split) cost a tenth of a poll: its scheme and netloc
         # depend only on these three, so each distinct triple is split once.
-        host = next((value for key, value in scope["headers"] if key == b"host"), None)
+        host = None
+        for name, value in scope["headers"]:  # a loop, not next() over a generator: a tenth of this call
+            if name == b"host":
+                host = value
+                break
         key = (scope.get("scheme", "http"), host, scope.get("server"))
         here = self._bases.get(key)
         if here is None:

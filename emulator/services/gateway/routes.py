@@ -49,6 +49,7 @@ ROUTES = [
     Endpoint("GET", "/downloads/{id}", "download"),
 ]
 PREFIX = "/v1"
+READ = {kind.name: f"read:{kind.collection}" for kind in KINDS.values()}  # the scope a poll needs
 
 
 class GatewayApi:
@@ -59,8 +60,7 @@ class GatewayApi:
     @staticmethod
     def kind(request: Request) -> Kind:
         scope = request.scope  # its path, as routing read it (request.url would build and split a URL)
-        collection = scope["path"][len(scope.get("root_path", "")):].strip("/").split("/")[0]
-        return BY_COLLECTION[collection]
+        return BY_COLLECTION[scope["path"][len(scope.get("root_path", "")):].split("/", 2)[1]]
 
     def scenario(self, kind: Kind, body: dict[str, Any], request: Request) -> Choice:
         header = request.headers.get(HEADER)
@@ -104,7 +104,7 @@ class GatewayApi:
 
     async def get(self, request: Request) -> Response:
         kind = self.kind(request)
-        self.auth.check(request, f"read:{kind.collection}")
+        self.auth.check(request, READ[kind.name])
         base = self.links.learn(request)
         job = await self.job(request, kind)
         return JSONBody(encoded=self.lifecycles[kind.name].encoded(job, base), media_type=MEDIA_TYPE)

@@ -14,6 +14,7 @@ import binascii
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -100,7 +101,7 @@ class Claims:
     def client_id(self) -> str:
         return str(self.raw.get("azp") or str(self.raw.get("sub", "")).removesuffix("@clients"))
 
-    @property
+    @cached_property  # a verified token's claims are kept (auth.py): every call checks a scope
     def scopes(self) -> frozenset[str]:
         return frozenset(str(self.raw.get("scope") or "").split())
 
