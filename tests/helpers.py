@@ -130,3 +130,20 @@ def faker_now(monkeypatch: Any, when: float) -> None:
             return cls.utcfromtimestamp(when)
 
     monkeypatch.setattr(date_time, "datetime", Frozen)
+
+
+def raw_exchange(url: str, data: bytes, wait: float) -> bytes:
+    """Send raw bytes to the server at url and read until it closes (or `wait` seconds pass): for requests no
+    HTTP client would send (a body shorter than its length, headers that trickle)."""
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(data)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+        return received

@@ -7,10 +7,9 @@ import time
 
 import httpx
 import pytest
-from helpers import live, message
+from helpers import live, message, raw_exchange
 
 import emulator.server
-import emulator.services.clipzy.videos
 import emulator.services.requests
 from emulator.settings import Settings
 
@@ -52,23 +51,10 @@ async def test_nan_is_not_a_number_here(client: httpx.AsyncClient) -> None:
     assert message(r) == f"Invalid value for field {field}: expected a finite number"
 
 
-def _raw(url: str, data: bytes, wait: float) -> bytes:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=wait) as sock:
-        sock.sendall(data)
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except TimeoutError:
-            pass
-        return received
-
-
 def test_a_body_shorter_than_its_length_gets_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emulator.services.requests, "BODY_TIMEOUT", 0.3)
     with live(SETTINGS) as url:
-        answer = _raw(url, b"POST /core/1.0/new_job HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        answer = raw_exchange(url, b"POST /core/1.0/new_job HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                            b"Content-Length: 100\r\n\r\n{\"api_key\"", wait=5)
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b'{"errors":[{"message":"Request timeout: the request body did not arrive within 0.3 s"}]}' in answer
@@ -84,9 +70,9 @@ def test_stalled_bodies_each_time_out_while_others_are_answered(monkeypatch: pyt
                b"Content-Length: 100\r\n\r\n{")
     job = {"api_key": "k", "media": {"video": {"url": "https://e.com/a.mp4"}}}
     with live(SETTINGS) as url, ThreadPoolExecutor(2) as pool:
-        first = pool.submit(_raw, url, stalled, 5)
+        first = pool.submit(raw_exchange, url, stalled, 5)
         assert httpx.post(url + "/core/1.0/new_job", json=job).status_code == 200
-        second = pool.submit(_raw, url, stalled, 5)
+        second = pool.submit(raw_exchange, url, stalled, 5)
         assert httpx.post(url + "/core/1.0/new_job", json=job).status_code == 200
         # Each read waits 5 s at most: a stall the timer missed would come back empty.
         assert first.result().startswith(b"HTTP/1.1 408 ") and second.result().startswith(b"HTTP/1.1 408 ")
@@ -97,7 +83,7 @@ def test_slowloris_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emulator.server, "HEADER_TIMEOUT", 0.3)  # swept every 0.075 s
     with live(SETTINGS) as url:
         started = time.monotonic()
-        answer = _raw(url, b"GET /core/1.0/job_status HTTP/1.1\r\nHost: x\r\nX-Slow: ", wait=5)
+        answer = raw_exchange(url, b"GET /core/1.0/job_status HTTP/1.1\r\nHost: x\r\nX-Slow: ", wait=5)
         assert answer == b"" and time.monotonic() - started < 3  # closed by the server, not by our timeout
         assert httpx.get(url + "/_emulator/health").status_code == 200  # others are served meanwhile
 
@@ -115,15 +101,3 @@ def test_a_keep_alive_connection_is_timed_per_request(monkeypatch: pytest.Monkey
             sock.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             started = time.monotonic()
             assert sock.recv(65536) == b"" and time.monotonic() - started < 3  # closed by the server
-
-
-def test_a_stalled_clipzy_upload_gets_clipzys_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Clipzy reads an upload chunk by chunk, each within BODY_TIMEOUT: the same sweep cuts a stalled one."""
-    monkeypatch.setattr(emulator.services.requests, "BODY_TIMEOUT", 0.3)
-    monkeypatch.setattr(emulator.services.clipzy.videos, "BODY_TIMEOUT", 0.3)
-    head = (b"POST /api/v1/videos/upload HTTP/1.1\r\nHost: x\r\n"
-            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000\r\n\r\n"
-            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\nabc')
-    with live(SETTINGS) as url:
-        answer = _raw(url, head, wait=5)
-    assert answer.startswith(b"HTTP/1.1 408 ") and b"REQUEST_TIMEOUT" in answer
