@@ -17,6 +17,7 @@ import asyncio
 import json
 import shutil
 import sqlite3
+from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ JOB_UPSERT = (
 )
 JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
 JOB_COLUMNS = "body, step, step_started, history, next_due"
+SCAN_BATCH = 500  # rows scan_jobs reads at a time
 END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
 
 
@@ -251,6 +253,26 @@ class SqliteStore(MemoryStore):
             rows = await cur.fetchall()
         cached = self._cached  # the very objects the engine is moving
         return [cached(row[0]) or _job(row[1:]) for row in rows]
+
+    async def scan_jobs(self, service: str | None = None, owner: str | None = None, *,
+                        kind: str | None = None) -> AsyncGenerator[Job, None]:
+        """A batch of rows at a time, by seq (an offset would skip a row when an earlier one is deleted)."""
+        assert self.db is not None
+        where, params = _where(service, owner, None, kind)
+        below = None
+        while True:
+            sql = f"SELECT id, seq, {JOB_COLUMNS} FROM jobs{where}"
+            if below is not None:
+                sql += (" AND" if where else " WHERE") + " seq < ?"
+            await self._settled()
+            async with self.db.execute(sql + " ORDER BY seq DESC LIMIT ?",
+                                       [*params, *([] if below is None else [below]), SCAN_BATCH]) as cur:
+                rows = list(await cur.fetchall())
+            for row in rows:
+                yield self._cached(row[0]) or _job(row[2:])
+            if len(rows) < SCAN_BATCH:
+                return
+            below = rows[-1][1]
 
     async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
                          *, kind: str | None = None) -> int:

@@ -4,7 +4,7 @@ SqliteStore (sqlite_store.py) adds a SQLite file and upload chunks on disk under
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from .cold import ColdJobs
@@ -120,6 +120,13 @@ class MemoryStore:
                 break
             jobs.append(job)
         return jobs
+
+    async def scan_jobs(self, service: str | None = None, owner: str | None = None, *,
+                        kind: str | None = None) -> AsyncGenerator[Job, None]:
+        """Every matching job, newest first, each made when reached: a reader that keeps only some of them
+        (a filter on state) never holds them all at once."""
+        for job in self._matching(service, owner, None, kind):
+            yield job
 
     async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
                          *, kind: str | None = None) -> int:
