@@ -51,7 +51,9 @@ AUTH_FALLBACK = [Endpoint(m, "/oauth/{rest:path}", "unknown") for m in FALLBACK_
 KNOWN = {e.path: [e.method] for e in AUTH_ROUTES}
 QUERY_PARAMS = ("audience", "scope", "organization")  # read from the query string when the body has none
 TOKEN_LOG = 1000  # tokens remembered for GET /_emulator/gateway/tokens
-VERIFIED_CACHE = 4096
+# Tokens verified, the most recently used: ~2 KB each (the JWT and its claims). Clients renew theirs while the
+# old ones stay valid for a day, so the cache fills with dead tokens: 1024 (~2 MB) leaves room for many clients.
+VERIFIED_CACHE = 1024
 
 
 class Auth:
@@ -209,6 +211,8 @@ class Auth:
         try:
             token = bearer_token(header)
             claims = self._verified.get(token)
+            if claims is not None:
+                self._verified.move_to_end(token)
             if claims is None or not isinstance(claims.raw.get("exp"), int) or time.time() >= claims.raw["exp"]:
                 claims = Issuer(self.decided(), self.keys).verify(token, self.settings.audience, time.time())
                 self._remember(token, claims)
