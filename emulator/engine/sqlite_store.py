@@ -333,16 +333,25 @@ class SqliteStore(MemoryStore):
             row = await cur.fetchone()
         return None if row is None else self.webhooks.get(hook_id) or Webhook.from_dict(json.loads(row[0]))
 
-    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
+    async def list_webhooks(self, job_id: str | None = None, *, state: str | None = None) -> list[Webhook]:
+        """With a state, the file is filtered on it (a long run's outbox holds every callback ever sent): rows in
+        that state, and those still in memory, whose state may be newer than their row."""
         assert self.db is not None
         await self._settled()
-        sql, params = "SELECT id, body FROM webhooks", [job_id]
+        where: list[str] = []
+        params: list[Any] = []
         if job_id is not None:
-            sql += " WHERE json_extract(body, '$.job_id') = ?"
-        async with self.db.execute(sql + WEBHOOK_ORDER, params if job_id is not None else ()) as cur:
+            where.append("json_extract(body, '$.job_id') = ?")
+            params.append(job_id)
+        if state is not None:
+            where.append("(json_extract(body, '$.state') = ? OR id IN (SELECT value FROM json_each(?)))")
+            params += [state, json.dumps(list(self.webhooks))]
+        sql = "SELECT id, body FROM webhooks" + (" WHERE " + " AND ".join(where) if where else "")
+        async with self.db.execute(sql + WEBHOOK_ORDER, params) as cur:
             rows = await cur.fetchall()
         live = self.webhooks  # the very objects being sent
-        return [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
+        hooks = [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
+        return hooks if state is None else [h for h in hooks if h.state == state]
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
         self._record_writes[kind] += 1

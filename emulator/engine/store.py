@@ -169,11 +169,11 @@ class MemoryStore:
     async def get_webhook(self, hook_id: str) -> Webhook | None:
         return self.webhooks.get(hook_id)
 
-    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
-        """Every webhook, or a job's, oldest first."""
+    async def list_webhooks(self, job_id: str | None = None, *, state: str | None = None) -> list[Webhook]:
+        """Every webhook, or a job's, oldest first; `state`: only those in that state."""
         hooks = (self.webhooks.values() if job_id is None
                  else [self.webhooks[i] for i in self.job_hooks.get(job_id, ())])
-        return sorted(hooks, key=lambda h: h.created)
+        return sorted((h for h in hooks if state is None or h.state == state), key=lambda h: h.created)
 
     def unsent_webhooks(self) -> list[Webhook]:
         """The webhooks still to be sent (pending or held): in memory in every store."""
