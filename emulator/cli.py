@@ -101,7 +101,10 @@ def scenario(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from . import heap
     from .settings import SettingsError, build_settings
+
+    heap.tune()  # before any thread starts (each would make a heap of its own)
 
     flags: dict[str, Any] = {
         k: getattr(args, k)

@@ -4,6 +4,7 @@ the engine's state machine, so each action has the side effects of the natural p
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import Any
 
 from starlette.requests import Request
@@ -63,10 +64,18 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         query = request.query_params
         state = query.get("status")
         limit = integer(query, "limit", 1)
-        # Without a state filter the store stops at the limit; with one, only the matches become views.
-        jobs = await engine.store.list_jobs(query.get("service"), query.get("key"),
-                                            limit=limit if state is None else None, kind=query.get("kind"))
-        matched = [j for j in jobs if state is None or j.state == state][:limit]
+        if state is None:  # the store stops at the limit
+            matched = await engine.store.list_jobs(query.get("service"), query.get("key"), limit=limit,
+                                                   kind=query.get("kind"))
+        else:  # every job is read, a batch at a time: only the matches are kept (and become views)
+            matched = []
+            async with aclosing(engine.store.scan_jobs(query.get("service"), query.get("key"),
+                                                       kind=query.get("kind"))) as jobs:
+                async for job in jobs:
+                    if job.state == state:
+                        matched.append(job)
+                        if limit is not None and len(matched) >= limit:
+                            break
         return JSONResponse({"jobs": [await view(j) for j in matched]})
 
     async def get_job(request: Request) -> Response:

@@ -47,9 +47,7 @@ def routes(engine: Engine, services: list[Service]) -> list[Route]:
         job_id, status = request.query_params.get("job_id"), request.query_params.get("status")
         if status is not None and status not in STATES:
             raise AdminError(400, f"status: expected one of {', '.join(STATES)}, got {status!r}")
-        hooks = [
-            view(engine, h) for h in await engine.store.list_webhooks(job_id) if status is None or h.state == status
-        ]
+        hooks = [view(engine, h) for h in await engine.store.list_webhooks(job_id, state=status)]
         return JSONResponse({"webhooks": hooks})
 
     async def redeliver(request: Request) -> Response:

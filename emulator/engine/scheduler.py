@@ -153,7 +153,7 @@ class Scheduler:
         self.clock.set(target)
         if fired >= COLLECT_AFTER:
             gc.collect()
-            _trim()
+            trim_heap()
         return fired
 
     @staticmethod
@@ -192,16 +192,16 @@ class Scheduler:
             await self.run_until(self.clock.now(), inline=False)
 
 
-def _trim() -> None:
-    """Hand the heap freed by a big advance back to the system: glibc's malloc keeps it otherwise, and RSS stays
-    at the peak of the jobs in flight (3–4 KB a job for Clipzy's). Elsewhere, nothing to do."""
+def trim_heap() -> None:
+    """Hand the heap glibc holds free back to the system (after a big advance, and each housekeeping round):
+    glibc keeps it otherwise, and RSS stays at the peak of the jobs in flight (3–4 KB a job for Clipzy's).
+    Elsewhere, nothing to do."""
     global _malloc_trim
     if _malloc_trim is None:
         import ctypes
-        import ctypes.util
 
         try:
-            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            _malloc_trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: no library search
         except (OSError, AttributeError):  # not glibc
             _malloc_trim = False
     if _malloc_trim:

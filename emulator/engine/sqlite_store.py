@@ -17,6 +17,8 @@ import asyncio
 import json
 import shutil
 import sqlite3
+from collections import Counter, OrderedDict
+from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ JOB_UPSERT = (
 )
 JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
 JOB_COLUMNS = "body, step, step_started, history, next_due"
+RECENT_RECORDS = 1000  # records of a kind never listed kept in memory, the most recently used
+SCAN_BATCH = 500  # rows scan_jobs reads at a time
 END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
 
 
@@ -81,6 +85,12 @@ class SqliteStore(MemoryStore):
         # Webhooks to write at the end of the next group, each once, as it is then: a row per put cut the group's
         # job rows into a database trip each, and a callback's pending and delivered rows often share a group.
         self._hooks_dirty: dict[str, Webhook] = {}
+        # Records: a kind somebody lists (uploads swept, galleries) is kept whole in memory (self.records) from
+        # its first listing on; of a kind only read by key (Clipzy's videos, one per upload, never deleted) only
+        # the RECENT_RECORDS used last are, the rest stays in the file.
+        self._listed: set[str] = set()
+        self._recent_records: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._record_writes: Counter[str] = Counter()  # by kind: a listing read while one was written reads again
 
     @property
     def uploads_dir(self) -> Path:
@@ -103,9 +113,6 @@ class SqliteStore(MemoryStore):
             for (body,) in await cur.fetchall():
                 hook = Webhook.from_dict(json.loads(body))
                 self.webhooks[hook.id] = hook
-        async with self.db.execute("SELECT kind, key, body FROM records") as cur:
-            for kind, key, body in await cur.fetchall():
-                self.records.setdefault(kind, {})[key] = json.loads(body)
         async with self.db.execute("SELECT key, body FROM meta") as cur:
             for key, body in await cur.fetchall():
                 self.meta[key] = json.loads(body)
@@ -133,6 +140,8 @@ class SqliteStore(MemoryStore):
 
     async def reset(self) -> None:
         await super().reset()
+        self._listed.clear()
+        self._recent_records.clear()
         self._meta_dirty.clear()
         self._hooks_dirty.clear()
         await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
@@ -252,6 +261,26 @@ class SqliteStore(MemoryStore):
         cached = self._cached  # the very objects the engine is moving
         return [cached(row[0]) or _job(row[1:]) for row in rows]
 
+    async def scan_jobs(self, service: str | None = None, owner: str | None = None, *,
+                        kind: str | None = None) -> AsyncGenerator[Job, None]:
+        """A batch of rows at a time, by seq (an offset would skip a row when an earlier one is deleted)."""
+        assert self.db is not None
+        where, params = _where(service, owner, None, kind)
+        below = None
+        while True:
+            sql = f"SELECT id, seq, {JOB_COLUMNS} FROM jobs{where}"
+            if below is not None:
+                sql += (" AND" if where else " WHERE") + " seq < ?"
+            await self._settled()
+            async with self.db.execute(sql + " ORDER BY seq DESC LIMIT ?",
+                                       [*params, *([] if below is None else [below]), SCAN_BATCH]) as cur:
+                rows = list(await cur.fetchall())
+            for row in rows:
+                yield self._cached(row[0]) or _job(row[2:])
+            if len(rows) < SCAN_BATCH:
+                return
+            below = rows[-1][1]
+
     async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
                          *, kind: str | None = None) -> int:
         assert self.db is not None
@@ -304,22 +333,75 @@ class SqliteStore(MemoryStore):
             row = await cur.fetchone()
         return None if row is None else self.webhooks.get(hook_id) or Webhook.from_dict(json.loads(row[0]))
 
-    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
+    async def list_webhooks(self, job_id: str | None = None, *, state: str | None = None) -> list[Webhook]:
+        """With a state, the file is filtered on it (a long run's outbox holds every callback ever sent): rows in
+        that state, and those still in memory, whose state may be newer than their row."""
         assert self.db is not None
         await self._settled()
-        sql, params = "SELECT id, body FROM webhooks", [job_id]
+        where: list[str] = []
+        params: list[Any] = []
         if job_id is not None:
-            sql += " WHERE json_extract(body, '$.job_id') = ?"
-        async with self.db.execute(sql + WEBHOOK_ORDER, params if job_id is not None else ()) as cur:
+            where.append("json_extract(body, '$.job_id') = ?")
+            params.append(job_id)
+        if state is not None:
+            where.append("(json_extract(body, '$.state') = ? OR id IN (SELECT value FROM json_each(?)))")
+            params += [state, json.dumps(list(self.webhooks))]
+        sql = "SELECT id, body FROM webhooks" + (" WHERE " + " AND ".join(where) if where else "")
+        async with self.db.execute(sql + WEBHOOK_ORDER, params) as cur:
             rows = await cur.fetchall()
         live = self.webhooks  # the very objects being sent
-        return [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
+        hooks = [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
+        return hooks if state is None else [h for h in hooks if h.state == state]
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        await super().put_record(kind, key, value)
+        self._record_writes[kind] += 1
+        if kind in self._listed:
+            await super().put_record(kind, key, value)
+        else:
+            self._remember(kind, key, value)
         await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, codec.dumps(value)))
 
+    async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        if kind in self._listed:
+            return await super().get_record(kind, key)
+        record = self._recent_records.get((kind, key))
+        if record is None:
+            assert self.db is not None
+            await self._settled()
+            async with self.db.execute("SELECT body FROM records WHERE kind = ? AND key = ?", (kind, key)) as cur:
+                row = await cur.fetchone()
+            if kind in self._listed:  # listed meanwhile
+                return await super().get_record(kind, key)
+            # read (or written) meanwhile by another caller: one object per record
+            record = self._recent_records.get((kind, key)) or (json.loads(row[0]) if row else None)
+            if record is None:
+                return None
+        self._remember(kind, key, record)
+        return record
+
+    def _remember(self, kind: str, key: str, record: dict[str, Any]) -> None:
+        self._recent_records[(kind, key)] = record
+        self._recent_records.move_to_end((kind, key))
+        if len(self._recent_records) > RECENT_RECORDS:
+            self._recent_records.popitem(last=False)
+
+    async def list_records(self, kind: str) -> dict[str, dict[str, Any]]:
+        assert self.db is not None
+        while kind not in self._listed:
+            writes = self._record_writes[kind]
+            await self._settled()
+            async with self.db.execute("SELECT key, body FROM records WHERE kind = ?", (kind,)) as cur:
+                rows = await cur.fetchall()
+            if kind not in self._listed and writes == self._record_writes[kind]:  # else read again
+                recent = self._recent_records
+                self.records[kind] = {key: recent.pop((kind, key)) if (kind, key) in recent else json.loads(body)
+                                      for key, body in rows}
+                self._listed.add(kind)
+        return await super().list_records(kind)
+
     async def delete_record(self, kind: str, key: str) -> None:
+        self._record_writes[kind] += 1
+        self._recent_records.pop((kind, key), None)
         await super().delete_record(kind, key)
         await self._write("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 

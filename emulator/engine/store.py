@@ -4,7 +4,7 @@ SqliteStore (sqlite_store.py) adds a SQLite file and upload chunks on disk under
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from .cold import ColdJobs
@@ -121,6 +121,13 @@ class MemoryStore:
             jobs.append(job)
         return jobs
 
+    async def scan_jobs(self, service: str | None = None, owner: str | None = None, *,
+                        kind: str | None = None) -> AsyncGenerator[Job, None]:
+        """Every matching job, newest first, each made when reached: a reader that keeps only some of them
+        (a filter on state) never holds them all at once."""
+        for job in self._matching(service, owner, None, kind):
+            yield job
+
     async def count_jobs(self, service: str | None = None, owner: str | None = None, ref: str | None = None,
                          *, kind: str | None = None) -> int:
         if ref is not None:  # a cold job's ref is matched by its hash: confirm each
@@ -162,11 +169,11 @@ class MemoryStore:
     async def get_webhook(self, hook_id: str) -> Webhook | None:
         return self.webhooks.get(hook_id)
 
-    async def list_webhooks(self, job_id: str | None = None) -> list[Webhook]:
-        """Every webhook, or a job's, oldest first."""
+    async def list_webhooks(self, job_id: str | None = None, *, state: str | None = None) -> list[Webhook]:
+        """Every webhook, or a job's, oldest first; `state`: only those in that state."""
         hooks = (self.webhooks.values() if job_id is None
                  else [self.webhooks[i] for i in self.job_hooks.get(job_id, ())])
-        return sorted(hooks, key=lambda h: h.created)
+        return sorted((h for h in hooks if state is None or h.state == state), key=lambda h: h.created)
 
     def unsent_webhooks(self) -> list[Webhook]:
         """The webhooks still to be sent (pending or held): in memory in every store."""

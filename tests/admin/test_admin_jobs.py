@@ -10,6 +10,8 @@ import httpx
 import pytest
 from helpers import Receiver, advance, new_job, running, status
 
+from emulator.engine import sqlite_store
+from emulator.engine.store import MemoryStore
 from emulator.settings import Settings
 
 
@@ -93,6 +95,36 @@ async def test_list_jobs_limit_keeps_the_newest(settings: Settings, tmp_path: Pa
             r = await client.get("/_emulator/jobs", params={"limit": bad})
             assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
             assert detail in r.json()["detail"]
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+async def test_a_state_filter_reads_the_jobs_a_batch_at_a_time(settings: Settings, tmp_path: Path, store: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ended jobs left memory (two recent ones kept), and a listing by state reads them back three rows at a time
+    # (SQLite) or one by one (in memory): only its matches are kept, so a listing of the few jobs still going
+    # among many ended ones does not hold them all at once.
+    monkeypatch.setattr(sqlite_store, "SCAN_BATCH", 3)
+    monkeypatch.setattr(MemoryStore, "recent_size", 2)
+    if store == "sqlite":
+        settings = settings.model_copy(update={"in_memory": False, "data_dir": tmp_path})
+    async with running(settings) as client:
+        made = [await new_job(client, key=f"key-{n % 2}") for n in range(10)]
+        for job_id in made[:8]:
+            await act(client, job_id, "complete" if made.index(job_id) % 3 else "fail")
+        recent = client._transport.app.state.engine.store.jobs  # type: ignore[attr-defined]
+        kept = list(recent)
+        assert len(kept) <= 2  # in memory: none (an ended job written goes cold at once)
+
+        async def ids(**query: str) -> list[str]:
+            r = await client.get("/_emulator/jobs", params={"service": "valossa", **query})
+            assert r.status_code == 200, r.text
+            return [j["id"] for j in r.json()["jobs"]]
+
+        assert await ids(status="queued") == [made[9], made[8]]
+        assert await ids(status="error") == [made[6], made[3], made[0]]  # across every batch
+        assert await ids(status="finished", limit="4") == [made[7], made[5], made[4], made[2]]
+        assert await ids(status="finished", key="key-1") == [made[7], made[5], made[1]]
+        assert list(recent) == kept  # what was read back for the listing was not kept
 
 
 async def test_unknown_job(client: httpx.AsyncClient) -> None:

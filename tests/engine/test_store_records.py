@@ -3,10 +3,12 @@ survive a reopen, a deletion too, and reset forgets them."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from emulator.engine import sqlite_store
 from emulator.engine.sqlite_store import SqliteStore
 from emulator.engine.store import MemoryStore
 
@@ -51,5 +53,31 @@ async def test_sqlite_store_records_survive_a_reopen(tmp_path: Path, reset: bool
             assert await store.list_records("gallery") == {} and await store.list_records("face") == {}
         else:
             await check(store)
+    finally:
+        await store.close()
+
+
+async def test_sqlite_keeps_in_memory_the_kinds_listed_and_of_the_others_the_recent_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_store, "RECENT_RECORDS", 2)
+    store = SqliteStore(tmp_path)
+    await store.open()
+    try:
+        for n in range(4):
+            await store.put_record("video", f"v{n}", {"n": n})
+        assert "video" not in store.records and list(store._recent_records) == [("video", "v2"), ("video", "v3")]
+        first = await store.get_record("video", "v0")
+        assert first == {"n": 0} and await store.get_record("video", "v0") is first  # read back, then kept
+        assert await store.get_record("video", "nope") is None
+        # A record written while a listing reads the file is not lost: the listing reads again.
+        listing = asyncio.ensure_future(store.list_records("video"))
+        await asyncio.sleep(0)
+        await store.put_record("video", "v4", {"n": 4})
+        await listing
+        everything = {f"v{n}": {"n": n} for n in range(5)}
+        assert await store.list_records("video") == everything and store.records["video"] == everything
+        assert not any(kind == "video" for kind, _ in store._recent_records)  # listed: all in memory now
+        await store.delete_record("video", "v1")
+        assert await store.get_record("video", "v1") is None and len(await store.list_records("video")) == 4
     finally:
         await store.close()

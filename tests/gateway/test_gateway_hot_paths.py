@@ -12,7 +12,10 @@ from gateway_client import advance, bearer, body, create, get, transcription
 
 from emulator.app import create_app
 from emulator.engine import Engine
+from emulator.services.gateway import auth as auth_module
+from emulator.services.gateway.auth import Auth
 from emulator.services.gateway.facts import GatewayFacts
+from emulator.services.gateway.settings import DEFAULT_SCOPES
 from emulator.settings import Settings
 
 
@@ -78,3 +81,26 @@ async def test_default_timelines_share_their_fixed_steps(app: Any, client: httpx
     assert [s.state for s in first.timeline] == ["pending", "pending"] + ["processing"] * 4 + ["completed"]
     for a, b in zip(first.timeline, second.timeline, strict=True):
         assert a.fields is b.fields and (a is b) == (a.state != "processing")
+
+
+async def test_the_verified_tokens_kept_are_the_few_used_last(client: httpx.AsyncClient,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Clients renew their tokens while the old ones stay valid for a day: the cache must not fill with them.
+    monkeypatch.setattr(auth_module, "VERIFIED_CACHE", 3)
+    seen: list[Auth] = []
+    remember = Auth._remember
+
+    def spy(self: Auth, token: str, claims: Any) -> None:
+        seen.append(self)
+        remember(self, token, claims)
+
+    monkeypatch.setattr(Auth, "_remember", spy)
+    others = [s for s in DEFAULT_SCOPES if s != "read:providers"]
+    tokens = [await bearer(client, scope=" ".join(["read:providers", *others[:n]])) for n in range(5)]  # 5 tokens
+    for auth in tokens:
+        assert (await client.get("/v1/providers", headers=auth)).status_code == 200
+    assert (await client.get("/v1/providers", headers=tokens[2])).status_code == 200  # used last now
+    kept = seen[0]._verified
+    assert list(kept) == [tokens[n]["Authorization"] for n in (3, 4, 2)]  # kept by the whole header
+    assert (await client.get("/v1/providers", headers=tokens[0])).status_code == 200  # verified again
+    assert len(kept) == 3 and len(seen) == 6

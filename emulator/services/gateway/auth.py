@@ -51,7 +51,9 @@ AUTH_FALLBACK = [Endpoint(m, "/oauth/{rest:path}", "unknown") for m in FALLBACK_
 KNOWN = {e.path: [e.method] for e in AUTH_ROUTES}
 QUERY_PARAMS = ("audience", "scope", "organization")  # read from the query string when the body has none
 TOKEN_LOG = 1000  # tokens remembered for GET /_emulator/gateway/tokens
-VERIFIED_CACHE = 4096
+# Tokens verified, the most recently used: ~2 KB each (the JWT and its claims). Clients renew theirs while the
+# old ones stay valid for a day, so the cache fills with dead tokens: 1024 (~2 MB) leaves room for many clients.
+VERIFIED_CACHE = 1024
 
 
 class Auth:
@@ -210,6 +212,8 @@ class Auth:
         try:
             # Kept by the whole header: a client sends the same one on every call, so a hit parses nothing.
             claims = self._verified.get(header) if header else None
+            if claims is not None and header:
+                self._verified.move_to_end(header)  # the tokens used last stay (renewed ones fall out)
             if claims is None or not isinstance(claims.raw.get("exp"), int) or time.time() >= claims.raw["exp"]:
                 token = bearer_token(header)
                 claims = Issuer(self.decided(), self.keys).verify(token, self.settings.audience, time.time())

@@ -54,6 +54,9 @@ class CoreApi:
         self.uploads = Uploads(engine, section.upload_chunk_size_bytes, section.upload_session_ttl_seconds,
                                section.upload_file_ttl_seconds)
         self.results = Results(engine.seed, section.fixtures_dir)
+        # One first render at a time: a core document's objects are ~10 MB while it is built, and renders share
+        # the GIL anyway (side by side they only raised the heap's high-water mark).
+        self.rendering = asyncio.Semaphore(1)
         try:
             self.results.fixtures.check_files()
         except FixtureError as exc:
@@ -141,7 +144,8 @@ class CoreApi:
         try:
             rendered = self.results.cached(job, result_type)
             if rendered is None:  # a first render can take 0.1-0.5 s: keep the event loop (timers, polls) going
-                rendered = await asyncio.to_thread(self.results.render, job, result_type)
+                async with self.rendering:
+                    rendered = await asyncio.to_thread(self.results.render, job, result_type)
             media_type, content = rendered
         except ResultsError as exc:
             raise ValossaError.for_status(exc.status, exc.message) from None

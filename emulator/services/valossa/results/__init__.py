@@ -1,7 +1,11 @@
 """job_results: the core document (generated, or canned from a fixture) and every other type derived from it,
 rendered once per job and kept, so polling job_results costs nothing extra. A first render can take a few hundred
 ms for a long video, so the route runs it in a worker thread (`cached` first, on the loop): the caches are
-guarded by a lock for that."""
+guarded by a lock for that.
+
+What is kept is bounded in bytes, not only in entries: a core document of 10 min of media is ~1 MB of JSON but
+~8 MB as Python objects. So the core is kept as its JSON body only, and a type derived from it parses that
+(~10-40 ms, against 0.1-0.5 s to build it again); kept bodies stop at KEEP_BYTES."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ TEXT_TYPES = {
     "speech_to_text_avid_txt": "text/plain; charset=utf-8",
 }
 JSON = "application/json"
+KEEP_BYTES = 16 * 2**20  # rendered bodies kept, at most (the newest one always)
 
 
 class ResultsError(Exception):
@@ -43,20 +48,24 @@ def _missing(result_type: str, what: str) -> ResultsError:
 
 
 class Results:
-    def __init__(self, seed: int | None, fixtures_dir: Path | None = None, keep: int = 64) -> None:
+    def __init__(self, seed: int | None, fixtures_dir: Path | None = None, keep: int = 64,
+                 keep_bytes: int | None = None) -> None:
         self.seed = seed
         self.fixtures = Fixtures(fixtures_dir, RESULT_TYPES)
-        self.keep = keep
-        self._cores: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self.keep, self.keep_bytes = keep, KEEP_BYTES if keep_bytes is None else keep_bytes
         self._bodies: OrderedDict[tuple[str, str, str], tuple[str, bytes]] = OrderedDict()
+        self._kept = 0  # bytes of the bodies in _bodies
         self._lock = threading.Lock()  # render() runs in worker threads; forget() on the event loop
 
     def forget(self, job_id: str) -> None:
         with self._lock:
-            for key in [k for k in self._cores if k[0] == job_id]:
-                del self._cores[key]
-            for body in [k for k in self._bodies if k[0] == job_id]:
-                del self._bodies[body]
+            for key in [k for k in self._bodies if k[0] == job_id]:
+                self._kept -= len(self._bodies.pop(key)[1])
+
+    def kept(self) -> tuple[int, int]:
+        """(bodies, bytes) kept."""
+        with self._lock:
+            return len(self._bodies), self._kept
 
     def cached(self, job: Any, result_type: str) -> tuple[str, bytes] | None:
         """The rendered body if it is kept: cheap, so the route asks this before sending render() to a thread."""
@@ -73,22 +82,29 @@ class Results:
                 body = self._render(job, result_type)
             except FixtureError as exc:
                 raise ResultsError(500, f"Canned results are broken: {exc}") from None
-            with self._lock:
-                self._bodies[key] = body
-                while len(self._bodies) > self.keep:
-                    self._bodies.popitem(last=False)
+            self._keep(key, body)
         return body
 
-    def core(self, job: Any) -> dict[str, Any]:
-        key = (job.id, request_key(self.seed, job.request))
+    def _keep(self, key: tuple[str, str, str], body: tuple[str, bytes]) -> None:
         with self._lock:
-            core = self._cores.get(key)
-        if core is None:
-            core = self._build(job)
-            with self._lock:
-                self._cores[key] = core
-                while len(self._cores) > max(4, self.keep // 8):  # cores are large; their bodies stay cached
-                    self._cores.popitem(last=False)
+            old = self._bodies.pop(key, None)
+            if old is not None:
+                self._kept -= len(old[1])
+            self._bodies[key] = body
+            self._kept += len(body[1])
+            while len(self._bodies) > 1 and (len(self._bodies) > self.keep or self._kept > self.keep_bytes):
+                self._kept -= len(self._bodies.popitem(last=False)[1][1])
+
+    def core(self, job: Any) -> dict[str, Any]:
+        """The core document as a new dict: parsed from its kept body, else built (and its body kept)."""
+        key = (job.id, request_key(self.seed, job.request), "core")
+        with self._lock:
+            body = self._bodies.get(key)
+        if body is not None:
+            core: dict[str, Any] = json.loads(body[1])
+            return core
+        core = self._build(job)
+        self._keep(key, (JSON, _json(core)))
         return core
 
     def _files(self, job: Any) -> tuple[dict[str, Path], list[str]]:
@@ -128,9 +144,9 @@ class Results:
             raise _missing(result_type, "the scenario makes it unavailable")
         if result_type in files and result_type != "core":
             return TEXT_TYPES.get(result_type, JSON), read(files[result_type])
-        core = self.core(job)
         if result_type == "core":
-            return JSON, _json(core)
+            return JSON, _json(self._build(job))  # render() keeps it
+        core = self.core(job)
         if result_type in SUBTITLE_FORMATS:
             segs = segments(core)
             if not segs:
