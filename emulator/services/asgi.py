@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..engine.faults import Fault, mark_reset, send_with_fault, transport_fault
 from ..engine.journal import note_status
 from .errors import Envelope, FaultError, InternalError, MethodNotAllowed, RouteNotFound, ServiceError
-from .requests import query
+from .requests import header, query
 from .responses import JSONBody, encode
 
 __all__ = ["JSONBody", "ServiceApp", "encode", "query"]
@@ -28,8 +28,6 @@ log = logging.getLogger("emulator")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(name == b"origin" for name, _ in headers)  # ASGI header names are lower case
 
 
 class ServiceApp:
@@ -46,11 +44,9 @@ class ServiceApp:
         # Static paths are found by a dict lookup; templated ones by their regex, in table order (what
         # Route.matches does, without its child scope and its second look at the path: a tenth of a poll).
         self.static: dict[str, dict[str, Route]] = {}
-        self.templated: list[Route] = []
         self._patterns: list[tuple[Any, set[str] | None, Endpoint, dict[str, Any] | None]] = []
         for route in routes:
             if "{" in route.path:
-                self.templated.append(route)
                 convertors = route.param_convertors
                 plain = all(type(c) is StringConvertor for c in convertors.values())
                 self._patterns.append((route.path_regex, route.methods, route.endpoint, None if plain else convertors))
@@ -61,12 +57,12 @@ class ServiceApp:
 
     def handles(self, path: str) -> bool:
         """Whether some route has this path (for root-level mounts, which share the root with others)."""
-        return path in self.static or any(r.path_regex.match(path) for r in self.templated)
+        return path in self.static or any(regex.match(path) for regex, *_ in self._patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._wrapped is None or not has_origin(scope["headers"]):
+        if self._wrapped is None or header(scope, b"origin") is None:
             await self._serve(scope, receive, send)
             return
 

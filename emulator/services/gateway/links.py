@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from ...engine import Engine, Job
+from ..requests import header
 
 BASES = 64  # distinct (scheme, Host, server) remembered: a few in practice
 DOWNLOAD_TTL = 3600.0  # virtual seconds a download_url stays valid ("valid for a limited time")
@@ -40,12 +41,7 @@ class Links:
         scope = request.scope
         # Starlette's request.url (a URL built and split) cost a tenth of a poll: its scheme and netloc
         # depend only on these three, so each distinct triple is split once.
-        host = None
-        for name, value in scope["headers"]:  # a loop, not next() over a generator: a tenth of this call
-            if name == b"host":
-                host = value
-                break
-        key = (scope.get("scheme", "http"), host, scope.get("server"))
+        key = (scope.get("scheme", "http"), header(scope, b"host"), scope.get("server"))
         here = self._bases.get(key)
         if here is None:
             here = f"{request.url.scheme}://{request.url.netloc}"  # not base_url: it holds the mount's prefix
