@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from ..heap import trim
 from .clock import Clock
 from .faults import Faults
 from .ids import Ids
@@ -14,7 +15,7 @@ from .jobs import Jobs, Lifecycle
 from .journal import Journal
 from .model import Job, Step, Webhook
 from .scenarios import Scenarios
-from .scheduler import Scheduler, trim_heap
+from .scheduler import Scheduler
 from .store import MemoryStore
 from .webhooks import Webhooks
 
@@ -71,7 +72,7 @@ class Engine:
             await self._housekeep()
             # Under steady load glibc keeps the pages freed between rounds (~30 MB over its per-thread heaps:
             # result bodies, SQLite rows, request buffers) and RSS drifts up with them. 1-20 ms, off the loop.
-            await asyncio.to_thread(trim_heap)
+            await asyncio.to_thread(trim)
 
     def on_reset(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run `hook` on every reset, after the engine forgot its state (a service's tokens, caches)."""

@@ -14,8 +14,8 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
-from typing import Any
 
+from ..heap import trim
 from .clock import Clock
 
 log = logging.getLogger("emulator.scheduler")
@@ -153,7 +153,7 @@ class Scheduler:
         self.clock.set(target)
         if fired >= COLLECT_AFTER:
             gc.collect()
-            trim_heap()
+            trim()
         return fired
 
     @staticmethod
@@ -190,22 +190,3 @@ class Scheduler:
                     pass
                 continue
             await self.run_until(self.clock.now(), inline=False)
-
-
-def trim_heap() -> None:
-    """Hand the heap glibc holds free back to the system (after a big advance, and each housekeeping round):
-    glibc keeps it otherwise, and RSS stays at the peak of the jobs in flight (3–4 KB a job for Clipzy's).
-    Elsewhere, nothing to do."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        import ctypes
-
-        try:
-            _malloc_trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: no library search
-        except (OSError, AttributeError):  # not glibc
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None  # glibc's malloc_trim, found on first use; False where there is none

@@ -8,14 +8,14 @@ import asyncio
 import pytest
 from helpers import advance, new_job, running
 
-from emulator import engine
+from emulator import engine, heap
 from emulator.engine import scheduler
 from emulator.settings import Settings
 
 
 async def test_a_big_advance_trims_the_heap_and_a_small_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
     trims: list[int] = []
-    monkeypatch.setattr(scheduler, "_malloc_trim", trims.append)
+    monkeypatch.setattr(heap, "_malloc_trim", trims.append)
     monkeypatch.setattr(scheduler, "COLLECT_AFTER", 5)
     async with running(Settings(in_memory=True, time_scale=0, seed=1)) as c:
         await new_job(c)
@@ -37,7 +37,7 @@ async def test_each_housekeeping_round_trims_the_heap(monkeypatch: pytest.Monkey
         assert pad == 0
         loop.call_soon_threadsafe(trimmed.set)
 
-    monkeypatch.setattr(scheduler, "_malloc_trim", trim)
+    monkeypatch.setattr(heap, "_malloc_trim", trim)
     monkeypatch.setattr(engine, "HOUSEKEEPING_SECONDS", 0.0)  # rounds back to back: no time passes
     async with running(Settings(in_memory=True, time_scale=0, seed=1)) as c:
         await new_job(c)
