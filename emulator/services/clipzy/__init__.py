@@ -35,6 +35,7 @@ def build(engine: Engine, settings: Settings) -> Service:
     engine.jobs.register(lifecycle)
     videos = Videos(engine, None if settings.in_memory else settings.data_dir, section.max_file_size_mb)
     api = ClipzyApi(engine, section, lifecycle, videos)
+    cors = middleware(section.cors_origins)
 
     async def reset() -> None:
         lifecycle.running.reset()
@@ -42,9 +43,8 @@ def build(engine: Engine, settings: Settings) -> Service:
     return Service(
         name="clipzy",
         description="Clipzy ML Engine",
-        mounts=[Mount("/api/v1", ServiceApp(bind(ROUTES, api), ENVELOPE, wrap=middleware(section.cors_origins)),
+        mounts=[Mount("/api/v1", ServiceApp(bind(ROUTES, api), ENVELOPE, wrap=cors),
                       "clipzy", HERE / "openapi.json")],
         reset=reset,
-        port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE,
-                              wrap=middleware(section.cors_origins)),
+        port_pages=ServiceApp(bind(PAGES, Pages(HERE / "openapi.json")), ENVELOPE, wrap=cors),
     )
