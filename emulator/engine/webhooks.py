@@ -7,10 +7,10 @@ attempts, drop, duplicate, reorder or rewrite deliveries, to test a receiver's i
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from .clock import Clock
+from .codec import dumpb
 from .ids import Ids
 from .model import Job, Webhook
 from .scheduler import IN_TIMER, Scheduler
@@ -147,7 +147,7 @@ class Webhooks:
         return hook
 
     async def _post(self, hook: Webhook, record: dict[str, Any]) -> None:
-        body = json.dumps(hook.body).encode()
+        body = dumpb(hook.body)  # compact UTF-8 JSON, as the services' responses (a transcript's is large)
         code, error, duration = await self.sender.post(hook.url, body, hook.headers, self.timeout)
         record.update(status_code=code, error=error, duration_ms=duration)
 
