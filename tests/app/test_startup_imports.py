@@ -4,6 +4,7 @@ of them. Not timed: a fresh interpreter builds the app and runs its startup, the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,22 @@ def test_startup_leaves_the_heavy_modules_to_first_use(store: str, tmp_path: Pat
     assert not (tmp_path / "gateway" / "keys.json").exists()  # the signing key is made by its first use
     # The services' request models are built by the first request that validates one.
     assert {"NewJob", "JobCreateRequest"} <= set(result["deferred"])
+
+
+PLUGINS = """
+import os
+import emulator.cli
+from pydantic.plugin import _loader
+print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), _loader._plugins is None)
+"""
+
+
+@pytest.mark.parametrize(("env", "seen"), [(None, "__all__ True"), ("some-plugin", "some-plugin False")])
+def test_the_cli_skips_the_pydantic_plugin_scan_unless_told(env: str | None, seen: str) -> None:
+    # Importing the CLI builds the services' models; with plugins off pydantic never reads the entry points.
+    environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if env is not None:
+        environ["PYDANTIC_DISABLE_PLUGINS"] = env
+    done = subprocess.run([sys.executable, "-c", PLUGINS], capture_output=True, text=True, timeout=120, check=True,
+                          env=environ)
+    assert done.stdout.split() == seen.split()
