@@ -87,9 +87,10 @@ class SqliteStore(MemoryStore):
         self._hooks_dirty: dict[str, Webhook] = {}
         # Records: a kind somebody lists (uploads swept, galleries) is kept whole in memory (self.records) from
         # its first listing on; of a kind only read by key (Clipzy's videos, one per upload, never deleted) only
-        # the RECENT_RECORDS used last are, the rest stays in the file.
+        # the RECENT_RECORDS used last are, the rest stays in the file. None there: known not to exist (every
+        # new_job asks for its key's default gallery, which most keys never make: a read of the file each time).
         self._listed: set[str] = set()
-        self._recent_records: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._recent_records: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
         self._record_writes: Counter[str] = Counter()  # by kind: a listing read while one was written reads again
 
     @property
@@ -364,22 +365,22 @@ class SqliteStore(MemoryStore):
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
         if kind in self._listed:
             return await super().get_record(kind, key)
-        record = self._recent_records.get((kind, key))
-        if record is None:
+        recent = self._recent_records
+        if (kind, key) in recent:
+            record = recent[(kind, key)]
+        else:
             assert self.db is not None
             await self._settled()
             async with self.db.execute("SELECT body FROM records WHERE kind = ? AND key = ?", (kind, key)) as cur:
                 row = await cur.fetchone()
             if kind in self._listed:  # listed meanwhile
                 return await super().get_record(kind, key)
-            # read (or written) meanwhile by another caller: one object per record
-            record = self._recent_records.get((kind, key)) or (json.loads(row[0]) if row else None)
-            if record is None:
-                return None
+            # read, written or deleted meanwhile by another caller: one object per record
+            record = recent[(kind, key)] if (kind, key) in recent else json.loads(row[0]) if row else None
         self._remember(kind, key, record)
         return record
 
-    def _remember(self, kind: str, key: str, record: dict[str, Any]) -> None:
+    def _remember(self, kind: str, key: str, record: dict[str, Any] | None) -> None:
         self._recent_records[(kind, key)] = record
         self._recent_records.move_to_end((kind, key))
         if len(self._recent_records) > RECENT_RECORDS:
@@ -394,14 +395,15 @@ class SqliteStore(MemoryStore):
                 rows = await cur.fetchall()
             if kind not in self._listed and writes == self._record_writes[kind]:  # else read again
                 recent = self._recent_records
-                self.records[kind] = {key: recent.pop((kind, key)) if (kind, key) in recent else json.loads(body)
-                                      for key, body in rows}
+                self.records[kind] = {key: recent.pop((kind, key), None) or json.loads(body) for key, body in rows}
+                for gone in [k for k in recent if k[0] == kind]:  # known absences: the kind is whole in memory now
+                    del recent[gone]
                 self._listed.add(kind)
         return await super().list_records(kind)
 
     async def delete_record(self, kind: str, key: str) -> None:
         self._record_writes[kind] += 1
-        self._recent_records.pop((kind, key), None)
+        self._remember(kind, key, None)
         await super().delete_record(kind, key)
         await self._write("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 

@@ -81,3 +81,39 @@ async def test_sqlite_keeps_in_memory_the_kinds_listed_and_of_the_others_the_rec
         assert await store.get_record("video", "v1") is None and len(await store.list_records("video")) == 4
     finally:
         await store.close()
+
+
+async def test_sqlite_remembers_a_record_that_does_not_exist(tmp_path: Path) -> None:
+    # Every new_job asks for its key's default gallery, which most keys never make: the file is read once.
+    store = SqliteStore(tmp_path)
+    await store.open()
+    assert store.db is not None
+    reads: list[str] = []
+    execute = store.db.execute
+
+    def counting(sql: str, *args: object) -> object:
+        reads.append(sql)
+        return execute(sql, *args)
+
+    store.db.execute = counting  # type: ignore[method-assign]
+    try:
+        for _ in range(3):
+            assert await store.get_record("default_gallery", "key-a") is None
+        assert len(reads) == 1
+        await store.put_record("default_gallery", "key-a", {"id": "g1"})
+        assert await store.get_record("default_gallery", "key-a") == {"id": "g1"}
+        await store.delete_record("default_gallery", "key-a")
+        assert await store.get_record("default_gallery", "key-a") is None
+        assert len(reads) == 1
+        # Listing the kind puts it whole in memory; the absences remembered before go.
+        assert await store.list_records("default_gallery") == {}
+        assert not any(kind == "default_gallery" for kind, _ in store._recent_records)
+    finally:
+        store.db.execute = execute  # type: ignore[method-assign]
+        await store.close()
+    store = SqliteStore(tmp_path)  # and the file agrees
+    await store.open()
+    try:
+        assert await store.get_record("default_gallery", "key-a") is None
+    finally:
+        await store.close()
