@@ -17,9 +17,12 @@ def resolve_timeline(scenario: Scenario, spec: LifecycleSpec, media_seconds: flo
     service's defaults, each entry's `after` turned into the previous step's duration."""
     # Worked out once per scenario and kind: new_job only multiplies the durations out. A step whose duration
     # does not depend on the media is made once and shared by every job (steps are never changed once made).
-    cached = scenario._plans.get(spec.key)
+    private = scenario.__pydantic_private__  # scenario._plans, without pydantic's __getattr__ (~3 µs)
+    assert private is not None
+    plans = private["_plans"]
+    cached = plans.get(spec.key)
     if cached is None:
-        cached = scenario._plans[spec.key] = _shared_steps(_plan(scenario.timeline or [], spec))
+        cached = plans[spec.key] = _shared_steps(_plan(scenario.timeline or [], spec))
     plan, shared = cached
     afters = [after.resolve(media_seconds) for after, _, _, _ in plan]
     steps = [

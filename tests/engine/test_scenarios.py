@@ -285,6 +285,8 @@ def test_loops_unroll(tmp_path: Path) -> None:
     assert [(s.state, s.seconds) for s in steps] == [
         ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 120), ("queued", 60), ("on_hold", 180),
         ("processing", None)]
+    # Worked out once per scenario: fixed-length steps are the same objects for every job, whatever its media.
+    assert all(a is b for a, b in zip(steps, resolve_timeline(scenario, SPEC, 5000), strict=True))
 
 
 async def test_hot_reload_keeps_running_jobs(tmp_path: Path) -> None:
