@@ -403,7 +403,10 @@ class SqliteStore(MemoryStore):
 
     async def delete_record(self, kind: str, key: str) -> None:
         self._record_writes[kind] += 1
-        self._remember(kind, key, None)
+        if kind in self._listed:
+            self._recent_records.pop((kind, key), None)
+        else:
+            self._remember(kind, key, None)  # known gone: no read of the file for it
         await super().delete_record(kind, key)
         await self._write("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 

@@ -108,6 +108,11 @@ async def test_sqlite_remembers_a_record_that_does_not_exist(tmp_path: Path) -> 
         # Listing the kind puts it whole in memory; the absences remembered before go.
         assert await store.list_records("default_gallery") == {}
         assert not any(kind == "default_gallery" for kind, _ in store._recent_records)
+        # A listed kind's deletions take no place among the recent records (they are all in memory).
+        await store.put_record("default_gallery", "key-b", {"id": "g2"})
+        await store.delete_record("default_gallery", "key-b")
+        assert not any(kind == "default_gallery" for kind, _ in store._recent_records)
+        assert await store.get_record("default_gallery", "key-b") is None and len(reads) == 2
     finally:
         store.db.execute = execute  # type: ignore[method-assign]
         await store.close()
