@@ -211,13 +211,14 @@ class Auth:
             return None
         try:
             # Kept by the whole header: a client sends the same one on every call, so a hit parses nothing.
-            claims = self._verified.get(header) if header else None
-            if claims is not None and header:
-                self._verified.move_to_end(header)  # the tokens used last stay (renewed ones fall out)
+            key = header or ""
+            claims = self._verified.get(key)
+            if claims is not None:
+                self._verified.move_to_end(key)  # the tokens used last stay (renewed ones fall out)
             if claims is None or not isinstance(claims.raw.get("exp"), int) or time.time() >= claims.raw["exp"]:
-                token = bearer_token(header)
+                token = bearer_token(header)  # raises MissingToken without one: header is a Bearer header
                 claims = Issuer(self.decided(), self.keys).verify(token, self.settings.audience, time.time())
-                self._remember(header or token, claims)
+                self._remember(key, claims)
             claims.require(scope)
         except TokenError as exc:
             raise Unauthorized(exc) from None
