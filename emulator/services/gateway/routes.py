@@ -49,7 +49,7 @@ ROUTES = [
     Endpoint("GET", "/downloads/{id}", "download"),
 ]
 PREFIX = "/v1"
-READ = {kind.name: f"read:{kind.collection}" for kind in KINDS.values()}  # the scope a poll needs
+READ = {kind.name: f"read:{kind.collection}" for kind in KINDS.values()}  # the scope a get or result needs
 
 
 class GatewayApi:
@@ -111,7 +111,7 @@ class GatewayApi:
 
     async def result(self, request: Request) -> Response:
         kind = self.kind(request)
-        self.auth.check(request, f"read:{kind.collection}")
+        self.auth.check(request, READ[kind.name])
         base = self.links.learn(request)
         job = await self.job(request, kind)
         if job.state != "completed":
