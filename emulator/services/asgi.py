@@ -28,8 +28,6 @@ log = logging.getLogger("emulator")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-
-
 class ServiceApp:
     """`wrap`: the service's CORS layer (e.g. Starlette's CORSMiddleware) around its routing, inside the journal
     and the recorder, so preflights are journaled and faults still apply. It sees only requests with an Origin
