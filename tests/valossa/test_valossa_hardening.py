@@ -55,7 +55,7 @@ def test_a_body_shorter_than_its_length_gets_a_timeout(monkeypatch: pytest.Monke
     monkeypatch.setattr(emulator.services.requests, "BODY_TIMEOUT", 0.3)
     with live(SETTINGS) as url:
         answer = raw_exchange(url, b"POST /core/1.0/new_job HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 100\r\n\r\n{\"api_key\"", wait=5)
+                                   b"Content-Length: 100\r\n\r\n{\"api_key\"", wait=5)
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b'{"errors":[{"message":"Request timeout: the request body did not arrive within 0.3 s"}]}' in answer
 
