@@ -58,30 +58,14 @@ class Recorder:
         record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
         if self.service is not None:
             record.service = self.service
-        started = perf_counter()
-        app_send: Send = send
-
-        def send_status(message: Message) -> Awaitable[None]:
-            # A plain function handing back send's awaitable: no extra coroutine per message.
-            if message["type"] == "http.response.start":
-                record.status = message["status"]
-            return send(message)
-
-        if not self.notes_status:
-            app_send = send_status
+        # The wrappers are made only where needed, by methods: a closure here would make `record` a cell
+        # variable, slower at each use, on every request.
+        app_send = send if self.notes_status else _status_send(record, send)
         if journaled and scope["method"] not in ("GET", "HEAD"):
-            on_chunk = journal.receive
-
-            async def receive_body() -> Message:
-                message = await receive()
-                body = message.get("body")
-                if body:
-                    on_chunk(record, body)
-                return message
-
-            app_receive: Receive = receive_body
+            app_receive = _body_receive(record, receive, journal.receive)
         else:
             app_receive = receive
+        started = perf_counter()
         try:
             await self.app(scope, app_receive, app_send)
         finally:
@@ -92,6 +76,29 @@ class Recorder:
                 journal.finish(record, scope, elapsed)
             if log:
                 self.access.write(scope["method"], scope["path"], record.status, elapsed)
+
+
+def _status_send(record: Record, send: Send) -> Send:
+    """send, noting the status in the record as the response starts (for an app that does not note it)."""
+    def send_status(message: Message) -> Awaitable[None]:
+        # A plain function handing back send's awaitable: no extra coroutine per message.
+        if message["type"] == "http.response.start":
+            record.status = message["status"]
+        return send(message)
+
+    return send_status
+
+
+def _body_receive(record: Record, receive: Receive, on_chunk: Callable[[Record, bytes], None]) -> Receive:
+    """receive, handing each body chunk to the journal as the app reads it."""
+    async def receive_body() -> Message:
+        message = await receive()
+        body = message.get("body")
+        if body:
+            on_chunk(record, body)
+        return message
+
+    return receive_body
 
 
 BUILTIN_SCENARIOS = shipped("scenarios")

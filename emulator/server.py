@@ -1,6 +1,7 @@
-"""The HTTP server the emulator runs under: uvicorn, with one guard uvicorn lacks. A connection that has not
-sent a request's complete headers within HEADER_TIMEOUT real seconds is closed (slowloris: sockets trickling
-header bytes were otherwise kept open for ever). Idle keep-alive connections are closed by uvicorn itself."""
+"""The HTTP server the emulator runs under: uvicorn, with one guard uvicorn lacks and one send fewer per
+response. A connection that has not sent a request's complete headers within HEADER_TIMEOUT real seconds is
+closed (slowloris: sockets trickling header bytes were otherwise kept open for ever). Idle keep-alive
+connections are closed by uvicorn itself. A response's header block goes out with its body (_OneSend)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,41 @@ class _Watch:
 _watch = _Watch()
 
 
+class _OneSend:
+    """The transport a response cycle writes through. uvicorn writes a response's header block and its body
+    separately: two sends, two TCP segments for the client to read. Here a write is held until the next one
+    joins it (a header block and the body that follows it in the same step), or else until the end of the
+    loop step: bytes go out in the same order, never later than that step."""
+
+    __slots__ = ("transport", "loop", "held")
+
+    def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport, self.loop = transport, loop
+        self.held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self.held
+        if held is None:
+            self.held = data
+            self.loop.call_soon(self.flush)
+        else:
+            self.held = None
+            self.transport.write(held + data)
+
+    def flush(self) -> None:
+        held = self.held
+        if held is not None:
+            self.held = None
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self.transport.is_closing())
+
+
 def _guarded(base: type) -> type:
     class HeaderTimeout(base):  # uvicorn's protocol class, chosen at run time
         _header_since: float | None = None  # loop time the current request's first byte (or the connection) came
@@ -53,6 +89,7 @@ def _guarded(base: type) -> type:
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._header_since = self.loop.time()
+            self._one_send = _OneSend(transport, self.loop)
             _watch.add(self)
 
         def on_message_begin(self) -> None:
@@ -63,6 +100,9 @@ def _guarded(base: type) -> type:
         def on_headers_complete(self) -> None:
             self._header_since = None
             super().on_headers_complete()
+            cycle = getattr(self, "cycle", None)
+            if cycle is not None:  # the cycle just made for this request (none for an upgrade)
+                cycle.transport = self._one_send
 
         def connection_lost(self, exc: Exception | None) -> None:
             _watch.waiting.discard(self)
