@@ -117,15 +117,25 @@ class Server:
         return self.log.stat().st_size
 
 
+def pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A Popen preexec_fn running the child (and every thread it starts) on `cpus` only; None: anywhere."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @contextmanager
-def server(cmd_for_port: Callable[[int], list[str]], name: str, timeout: float = 30.0) -> Iterator[Server]:
-    """Start a server on a free port, wait for /_emulator/health, and always kill it afterwards. Its output
-    (the access log, at --log-level info) goes to a temporary file, as a container's would go to a pipe."""
+def server(cmd_for_port: Callable[[int], list[str]], name: str, timeout: float = 30.0,
+           cpus: set[int] | None = None) -> Iterator[Server]:
+    """Start a server on a free port (on `cpus` only, if given), wait for /_emulator/health, and always kill it
+    afterwards. Its output (the access log, at --log-level info) goes to a temporary file, as a container's
+    would go to a pipe."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
     with log.open("wb") as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd_for_port(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=server_env())
+        proc = subprocess.Popen(cmd_for_port(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=server_env(),
+                                preexec_fn=pinned(cpus))
     srv = Server(proc, port, 0.0, log)
     try:
         while not healthy(port):
@@ -144,14 +154,14 @@ def server(cmd_for_port: Callable[[int], list[str]], name: str, timeout: float =
 
 @contextmanager
 def emulator(config: Config, *extra: str, name: str | None = None,
-             cmd: Callable[[int], list[str]] | None = None) -> Iterator[Server]:
+             cmd: Callable[[int], list[str]] | None = None, cpus: set[int] | None = None) -> Iterator[Server]:
     """The emulator in `config` (a fresh temporary data dir for a SQLite one); `cmd` replaces the command
     (run.py --self-test puts the bare app in its place)."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{config.name}-") as data_dir:
         def command(port: int) -> list[str]:
             return cmd(port) if cmd else emulator_cmd(port, config, data_dir, *extra)
 
-        with server(command, name or config.name) as srv:
+        with server(command, name or config.name, cpus=cpus) as srv:
             srv.data_dir = Path(data_dir) if config.sqlite else None
             yield srv
 
