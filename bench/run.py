@@ -1,7 +1,8 @@
 """Benchmark the emulator against a bare Starlette app: the configuration users run and the fastest one.
 
 Figures (see bench/README.md): startup; per service in SERVICES (Valossa, Clipzy, the AI Gateway), throughput and
-p99 latency of its poll and create calls as ratios to bare Starlette on uvicorn, the access log's cost, memory per
+p99 latency of its poll and create calls as ratios to bare Starlette on uvicorn (polls also with both servers
+sharing one core at the same time, which is what judges their req/s), the access log's cost, memory per
 ended job, webhook deliveries per second; the scheduler's CPU with 10k jobs in flight, and the SQLite store with
 100k jobs (Valossa's).
 
