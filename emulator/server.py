@@ -78,8 +78,15 @@ class _OneSend:
         self.flush()
         self.transport.close()
 
+    def abort(self) -> None:  # a reset fault (engine.faults): what was written goes first, as it did
+        self.flush()
+        self.transport.abort()
+
     def is_closing(self) -> bool:
         return bool(self.transport.is_closing())
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the transport (get_extra_info: faults' socket)
+        return getattr(self.transport, name)
 
 
 def _guarded(base: type) -> type:

@@ -23,7 +23,7 @@ class Transport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[bytes] = []
-        self.closed = False
+        self.closed = self.aborted = False
 
     def write(self, data: Any) -> None:
         self.writes.append(bytes(data))
@@ -33,6 +33,9 @@ class Transport(asyncio.Transport):
 
     def is_closing(self) -> bool:
         return self.closed
+
+    def abort(self) -> None:
+        self.closed = self.aborted = True
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return {"sockname": ("127.0.0.1", 8080), "peername": ("127.0.0.1", 50000)}.get(name, default)
@@ -66,6 +69,16 @@ async def test_a_lone_write_goes_out_at_the_end_of_the_step() -> None:
     assert transport.writes[1:] == [b"ab", b"c"] and transport.closed
     await asyncio.sleep(0)
     assert len(transport.writes) == 3  # nothing sent twice
+
+
+async def test_a_fault_reaches_the_transport_through_it() -> None:
+    """engine.faults resets a connection through the cycle's transport: the socket, then abort()."""
+    transport = Transport()
+    one = _OneSend(transport, asyncio.get_running_loop())
+    assert one.get_extra_info("peername") == ("127.0.0.1", 50000)
+    one.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    one.abort()
+    assert transport.aborted and transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]  # in order, as before
 
 
 async def status(request: Request) -> JSONResponse:
