@@ -312,6 +312,19 @@ def startups(res: dict, args: argparse.Namespace) -> None:
     res["startup_s"] = {k: {"median": statistics.median(v), "all": [round(t, 3) for t in v]} for k, v in times.items()}
 
 
+def polled_jobs(servers: dict[str, Server], args: argparse.Namespace) -> dict[tuple[str, str], list[str]]:
+    """args.sample jobs of each service on each server (frozen time), by (server name, service). They are in
+    flight, as while a client waits, but no timer fires during the windows (time scale 0, one advance puts them
+    mid-way): at scale 60 the Gateway's jobs, waiting for one of 2 workers, kept every server's timers busy for
+    minutes, taking CPU from the measured one."""
+    ids = {(name, s.service): create_jobs(srv, args, args.sample, s)[0]
+           for name, srv in servers.items() for s in SERVICES}
+    if not SELF_TEST:
+        for srv in servers.values():
+            advance(srv, POLL_ADVANCE)
+    return ids
+
+
 def throughput(res: dict, args: argparse.Namespace) -> None:
     """Each service's poll and create calls in the default, default-quiet and fastest configurations, in rounds
     alternating with bare Starlette so that drift on this machine hits all alike."""
@@ -323,14 +336,7 @@ def throughput(res: dict, args: argparse.Namespace) -> None:
         frozen = ("--time-scale", "0")
         with emu(DEFAULT, *frozen) as e_default, emu(QUIET, *frozen) as e_quiet, emu(FASTEST, *frozen) as e_fast:
             servers = {DEFAULT.name: e_default, QUIET.name: e_quiet, FASTEST.name: e_fast}
-            ids = {(c, s.service): create_jobs(srv, args, args.sample, s)[0]
-                   for c, srv in servers.items() for s in SERVICES}
-            # The polled jobs are in flight, as while a client waits, but no timer fires during the windows
-            # (time scale 0, one advance puts them mid-way): at scale 60 the Gateway's jobs, waiting for one
-            # of 2 workers, kept all three servers' timers busy for minutes, taking CPU from the measured one.
-            if not SELF_TEST:
-                for srv in servers.values():
-                    advance(srv, POLL_ADVANCE)
+            ids = polled_jobs(servers, args)
             for _ in range(args.rounds):
                 for svc in SERVICES:
                     for name, srv in servers.items():
@@ -395,11 +401,7 @@ def shared(res: dict, args: argparse.Namespace) -> None:
         with emu(DEFAULT, *frozen, name="default-shared", cpus=core) as e_default, \
                 emu(FASTEST, *frozen, name="fastest-shared", cpus=core) as e_fast:
             servers = {DEFAULT.name: e_default, FASTEST.name: e_fast}
-            ids = {(c, s.service): create_jobs(srv, args, args.sample, s)[0]
-                   for c, srv in servers.items() for s in SERVICES}
-            if not SELF_TEST:
-                for srv in servers.values():
-                    advance(srv, POLL_ADVANCE)
+            ids = polled_jobs(servers, args)
             for _ in range(args.rounds):
                 runs.setdefault("bare:bare:poll", []).append(together(bare_get(bare2), bare_get(bare)))
                 for svc in SERVICES:

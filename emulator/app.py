@@ -58,7 +58,7 @@ class Recorder:
         record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
         if self.service is not None:
             record.service = self.service
-        # The wrappers are made only where needed, by methods: a closure here would make `record` a cell
+        # The wrappers are made only where needed, by functions: a closure here would make `record` a cell
         # variable, slower at each use, on every request.
         app_send = send if self.notes_status else _status_send(record, send)
         if journaled and scope["method"] not in ("GET", "HEAD"):

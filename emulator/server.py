@@ -108,7 +108,7 @@ def _guarded(base: type) -> type:
             self._header_since = None
             super().on_headers_complete()
             cycle = getattr(self, "cycle", None)
-            if cycle is not None:  # the cycle just made for this request (none for an upgrade)
+            if cycle is not None:  # the cycle made for this request: it writes through the connection's _OneSend
                 cycle.transport = self._one_send
 
         def connection_lost(self, exc: Exception | None) -> None:
