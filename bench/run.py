@@ -575,13 +575,17 @@ def scheduler(res: dict, args: argparse.Namespace) -> None:
         }
 
 
+STEPS: dict[str, Callable[[dict, argparse.Namespace], None]] = {
+    "startup": startups, "throughput": throughput, "shared": shared, "memory": memory, "webhooks": webhooks,
+    "scheduler": scheduler, "sqlite": sqlite_store}  # in the order a sitting takes them (--only names them)
+
+
 def measure(args: argparse.Namespace) -> dict:
     names = ("conns", "warmup", "duration", "rounds", "pairs", "jobs", "sample", "starts", "memory_jobs",
              "webhook_jobs", "budget", "inflight", "idle_window")
     res: dict = {"settings": {k: getattr(args, k) for k in names}, "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                  "services": [s.service for s in SERVICES]}
-    steps = {"startup": startups, "throughput": throughput, "shared": shared, "memory": memory,
-             "webhooks": webhooks, "scheduler": scheduler, "sqlite": sqlite_store}
+    steps = STEPS
     if SELF_TEST:  # the bare app has no clock to advance: only the figures that need none
         steps = {k: v for k, v in steps.items() if k in ("startup", "throughput", "shared", "sqlite")}
     for name, step in steps.items():
@@ -762,8 +766,7 @@ def main(argv: list[str] | None = None) -> int:
                    "(default 10000)")
     p.add_argument("--idle-window", type=float, help="at most this many seconds the scheduler's CPU is measured "
                    "while jobs wait (default 10, quick 3)")
-    p.add_argument("--only", nargs="+", metavar="STEP", choices=("startup", "throughput", "shared", "memory",
-                   "webhooks", "scheduler", "sqlite"), help="run only these steps")
+    p.add_argument("--only", nargs="+", metavar="STEP", choices=tuple(STEPS), help="run only these steps")
     p.add_argument("--output", type=Path, default=BENCH / "results.json", help="JSON results file")
     p.add_argument("--self-test", action="store_true", help="run the bare app in place of the emulator "
                    "(checks the harness itself)")
