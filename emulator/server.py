@@ -82,10 +82,7 @@ class _OneSend:
         self.flush()
         self.transport.abort()
 
-    def is_closing(self) -> bool:
-        return bool(self.transport.is_closing())
-
-    def __getattr__(self, name: str) -> Any:  # the rest of the transport (get_extra_info: faults' socket)
+    def __getattr__(self, name: str) -> Any:  # the rest of the transport (is_closing, faults' get_extra_info)
         return getattr(self.transport, name)
 
 
@@ -107,9 +104,8 @@ def _guarded(base: type) -> type:
         def on_headers_complete(self) -> None:
             self._header_since = None
             super().on_headers_complete()
-            cycle = getattr(self, "cycle", None)
-            if cycle is not None:  # the cycle made for this request: it writes through the connection's _OneSend
-                cycle.transport = self._one_send
+            if self.cycle is not None:  # the cycle made for this request: it writes through the _OneSend
+                self.cycle.transport = self._one_send
 
         def connection_lost(self, exc: Exception | None) -> None:
             _watch.waiting.discard(self)
