@@ -115,6 +115,28 @@ def test_generate_is_the_original(locale: str) -> None:
         assert out[0] == out[1], (locale, i, duration)
 
 
+@pytest.mark.parametrize("locale", ["en_US", "fi_FI", "ja_JP"])
+def test_segments_without_words_are_the_same_segments(locale: str) -> None:
+    """words=False (a transcript's): the same segments and draws, each with its timed words' confidences only."""
+    fake, pick = Faker(locale), random.Random(locale)
+    for i in range(24):
+        duration = pick.choice([0.0, 0.6, 119.9, 600.0]) if i < 4 else round(pick.uniform(0, 2400), 3)
+        people = list(cast(random.Random(i), i % 3, i % 6))
+        things = [v[0] for v in pick.sample(VISUAL, pick.randint(0, 25))]
+        seed = pick.getrandbits(64)
+        out = []
+        for words in (True, False):
+            fake.seed_instance(seed)
+            rng = random.Random(f"{seed}:speech")
+            out.append((generate(rng, fake, duration, people, things, words=words), rng.getstate()))
+        (full, full_state), (lean, lean_state) = out
+        assert full_state == lean_state and len(full) == len(lean), (locale, i)
+        for a, b in zip(full, lean, strict=True):
+            assert (a.ss, a.se, a.text, a.speaker, a.sen) == (b.ss, b.se, b.text, b.speaker, b.sen)
+            assert b.confidences == [c for word, _, _, c in a.words if word[:1].isalnum()]
+            assert a.confidences is None and not b.words and not b.mentions
+
+
 def test_odd_names_are_fixed_like_the_original() -> None:
     """Names that end in a space or put one before punctuation take the original's regular expression fix."""
     fake = Faker("en_US")

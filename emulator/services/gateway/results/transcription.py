@@ -52,7 +52,10 @@ class Transcript:
 
 
 def confidence(seg: Segment) -> float:
-    words = [c for word, _, _, c in seg.words if word[:1].isalnum()]
+    """The mean of its timed words' confidences (punctuation is not timed)."""
+    words = seg.confidences
+    if words is None:
+        words = [c for word, _, _, c in seg.words if word[:1].isalnum()]
     return round(sum(words) / len(words), 3) if words else 1.0
 
 
@@ -65,7 +68,7 @@ def transcription(seed: int | None, attributes: dict[str, Any], provider: str,
     language = spoken_language(options.get("language"), provider, url)
     diarization = options.get("diarization") is True
     segments = []
-    for seg in video.speech(language):
+    for seg in video.speech(language, words=False):
         item: dict[str, Any] = {"start": seg.ss, "end": seg.se, "text": seg.text, "confidence": confidence(seg)}
         if diarization:
             item["speaker_id"] = int(seg.speaker) - 1

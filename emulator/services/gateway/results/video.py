@@ -122,14 +122,15 @@ class Video:
         n = max(8, min(40, 8 + int(self.duration / 30)))
         return [(label, tags) for label, _, _, tags in rng.sample(VISUAL, n)]
 
-    def speech(self, language: str) -> list[Segment]:
-        """What is said: the same words for every language asked (names and places follow its locale)."""
+    def speech(self, language: str, *, words: bool = True) -> list[Segment]:
+        """What is said: the same words for every language asked (names and places follow its locale).
+        words=False: segments without their words (generate's), what a transcript needs."""
         people = self.speakers()
         things = [label for label, tags in self.labels if CONCRETE.intersection(tags)]
         base = language.split("-")[0].lower()
         fake = seeded_faker(REGIONS.get(base, language) if base == language.lower() else language,  # en = en-US
                             int.from_bytes(_digest(f"{self.key}:faker:speech")[:8], "big"))
-        return generate(self.rng("speech"), fake, self.duration, people, things)
+        return generate(self.rng("speech"), fake, self.duration, people, things, words=words)
 
     def speakers(self) -> list[Identity]:
         """The people of faces[:4] (or two voices for an audio file). Those are the first of the cast, which
