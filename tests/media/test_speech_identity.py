@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -99,38 +100,37 @@ def reference(rng: random.Random, fake: Faker, duration: float, cast: Sequence[S
             speaker = rng.randint(1, n_speakers)
 
 
-@pytest.mark.parametrize("locale", ["en_US", "fi_FI", "de_DE", "ja_JP", "ar_SA", "zh_CN", "pt_BR"])
-def test_generate_is_the_original(locale: str) -> None:
+def _cases(locale: str) -> Iterator[tuple[Faker, float, list[Speaker], list[str], int]]:
+    """24 videos for a locale: edge lengths first, then any up to 40 minutes; casts and things on screen."""
     fake, pick = Faker(locale), random.Random(locale)
     for i in range(24):
         duration = pick.choice([0.0, 0.5, 0.6, 3.0, 119.9, 120.0, 600.0]) if i < 8 else round(pick.uniform(0, 2400), 3)
         people = list(cast(random.Random(i), i % 3, i % 6))
         things = [v[0] for v in pick.sample(VISUAL, pick.randint(0, 25))]
-        seed = pick.getrandbits(64)
-        out = []
-        for fn in (reference, generate):
-            fake.seed_instance(seed)
-            rng = random.Random(f"{seed}:speech")
-            out.append((fn(rng, fake, duration, people, things), rng.getstate(), fake.random.getstate()))
-        assert out[0] == out[1], (locale, i, duration)
+        yield fake, duration, people, things, pick.getrandbits(64)
+
+
+def _speech(fn: Callable[..., list[Segment]], fake: Faker, seed: int, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+    """fn's speech from the seed, with the generators' states after it."""
+    fake.seed_instance(seed)
+    rng = random.Random(f"{seed}:speech")
+    return fn(rng, fake, *args, **kwargs), rng.getstate(), fake.random.getstate()
+
+
+@pytest.mark.parametrize("locale", ["en_US", "fi_FI", "de_DE", "ja_JP", "ar_SA", "zh_CN", "pt_BR"])
+def test_generate_is_the_original(locale: str) -> None:
+    for fake, duration, people, things, seed in _cases(locale):
+        original = _speech(reference, fake, seed, duration, people, things)
+        assert _speech(generate, fake, seed, duration, people, things) == original, (locale, duration)
 
 
 @pytest.mark.parametrize("locale", ["en_US", "fi_FI", "ja_JP"])
 def test_segments_without_words_are_the_same_segments(locale: str) -> None:
     """words=False (a transcript's): the same segments and draws, each with its timed words' confidences only."""
-    fake, pick = Faker(locale), random.Random(locale)
-    for i in range(24):
-        duration = pick.choice([0.0, 0.6, 119.9, 600.0]) if i < 4 else round(pick.uniform(0, 2400), 3)
-        people = list(cast(random.Random(i), i % 3, i % 6))
-        things = [v[0] for v in pick.sample(VISUAL, pick.randint(0, 25))]
-        seed = pick.getrandbits(64)
-        out = []
-        for words in (True, False):
-            fake.seed_instance(seed)
-            rng = random.Random(f"{seed}:speech")
-            out.append((generate(rng, fake, duration, people, things, words=words), rng.getstate()))
-        (full, full_state), (lean, lean_state) = out
-        assert full_state == lean_state and len(full) == len(lean), (locale, i)
+    for fake, duration, people, things, seed in _cases(locale):
+        full, *states = _speech(generate, fake, seed, duration, people, things)
+        lean, *lean_states = _speech(generate, fake, seed, duration, people, things, words=False)
+        assert states == lean_states and len(full) == len(lean), (locale, duration)
         for a, b in zip(full, lean, strict=True):
             assert (a.ss, a.se, a.text, a.speaker, a.sen) == (b.ss, b.se, b.text, b.speaker, b.sen)
             assert b.confidences == [c for word, _, _, c in a.words if word[:1].isalnum()]
