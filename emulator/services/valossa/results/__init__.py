@@ -34,9 +34,7 @@ TEXT_TYPES = {
     "speech_to_text_avid_txt": "text/plain; charset=utf-8",
 }
 JSON = "application/json"
-# Rendered bodies kept, at most (the newest one always): ~20 large ones, the last jobs a client fetched. At 16 MB
-# the cache took a 10-minute soak ~5 minutes to fill, most of its RSS climb.
-KEEP_BYTES = 8 * 2**20
+KEEP_BYTES = 16 * 2**20  # rendered bodies kept, at most (the newest one always)
 
 
 class ResultsError(Exception):
