@@ -21,6 +21,13 @@ def dumpb(value: Any) -> bytes:
         return _encode(value).encode()
 
 
+def dumpb_kept(value: Any) -> bytes:
+    """dumpb() for bytes that are kept (a job's memo, answered at every poll): a right-sized copy. orjson 3.12+
+    leaves its output in the buffer it wrote, of 4 KB at least and a power of two above: a kept 150-byte
+    job_status held 4 KB, and a few thousand of them made a soak's RSS climb. A copy costs ~0.5 us."""
+    return bytes(memoryview(dumpb(value)))
+
+
 def dumps(value: Any) -> str:
     return dumpb(value).decode()
 

@@ -9,12 +9,13 @@ from typing import Any
 from starlette.responses import Response
 
 from ..engine.codec import dumpb as encode  # compact UTF-8 JSON, as JSONResponse writes it
+from ..engine.codec import dumpb_kept as encode_kept  # the same, right-sized: for bytes kept in a memo
 
-__all__ = ["JSONBody", "encode"]
+__all__ = ["JSONBody", "encode", "encode_kept"]
 
 
 class JSONBody(Response):
-    """`encoded`: bytes from encode() kept from an earlier answer (e.g. in a job's memo)."""
+    """`encoded`: bytes from encode_kept() kept from an earlier answer (e.g. in a job's memo)."""
 
     media_type = "application/json"
 

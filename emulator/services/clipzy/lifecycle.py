@@ -12,7 +12,7 @@ from ...engine import Engine, Job, Step
 from ...engine.ids import prefixed
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
-from ..responses import encode
+from ..responses import encode_kept
 from . import mp4, stages, stylejson
 from .facts import ClipzyFacts
 from .running import SERVICE, Running
@@ -126,7 +126,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         kept = job.memo.get(key)
         if kept is not None and kept[0] is view:
             return kept[1]
-        raw = encode({"success": True, "message": message, "data": view if whole else job_response(view)})
+        raw = encode_kept({"success": True, "message": message, "data": view if whole else job_response(view)})
         job.memo[key] = (view, raw)
         return raw
 

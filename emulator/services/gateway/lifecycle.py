@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ...engine import Engine, Job, Step
 from ...engine.lifecycle_spec import LifecycleSpec
 from ..lifecycle import ServiceLifecycle
-from ..responses import encode
+from ..responses import encode, encode_kept
 from .facts import GatewayFacts
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class GatewayLifecycle(ServiceLifecycle):
         memo = job.memo.get("resource")
         if memo is not None and memo[0] == key:
             return cast(bytes, memo[1])
-        body = encode(self.resource(job, base))
+        body = encode_kept(self.resource(job, base))
         job.memo["resource"] = (key, body)
         return body
 

@@ -14,7 +14,7 @@ from ...engine.journal import tag
 from ...engine.scenarios import HEADER, Choice
 from ...settings import SettingsError
 from .. import requests as params
-from ..responses import JSONBody, encode
+from ..responses import JSONBody, encode_kept
 from ..routing import Endpoint
 from .errors import JOB_NOT_FOUND, BadRequest, NotFound, ValossaError, invalid
 from .facts import ValossaFacts
@@ -128,7 +128,7 @@ class CoreApi:
         job = await self.job(request, key, params.text(query, "job_id"))
         body = job.memo.get("job_status")
         if body is None:
-            body = job.memo["job_status"] = encode(self.status(job))
+            body = job.memo["job_status"] = encode_kept(self.status(job))
         return JSONBody(encoded=body)
 
     async def job_results(self, request: Request) -> Response:
