@@ -386,7 +386,7 @@ class SqliteStore(MemoryStore):
         if len(self._recent_records) > RECENT_RECORDS:
             self._recent_records.popitem(last=False)
 
-    async def list_records(self, kind: str) -> dict[str, dict[str, Any]]:
+    async def list_records(self, kind: str, owner: str | None = None) -> dict[str, dict[str, Any]]:
         assert self.db is not None
         while kind not in self._listed:
             writes = self._record_writes[kind]
@@ -396,10 +396,11 @@ class SqliteStore(MemoryStore):
             if kind not in self._listed and writes == self._record_writes[kind]:  # else read again
                 recent = self._recent_records
                 self.records[kind] = {key: recent.pop((kind, key), None) or json.loads(body) for key, body in rows}
+                self._index_records(kind)
                 for gone in [k for k in recent if k[0] == kind]:  # known absences: the kind is whole in memory now
                     del recent[gone]
                 self._listed.add(kind)
-        return await super().list_records(kind)
+        return await super().list_records(kind, owner)
 
     async def delete_record(self, kind: str, key: str) -> None:
         self._record_writes[kind] += 1

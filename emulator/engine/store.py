@@ -35,6 +35,7 @@ class MemoryStore:
         self.webhooks: dict[str, Webhook] = {}  # SqliteStore: only those still to be sent (pending or held)
         self.job_hooks: dict[str, list[str]] = {}  # job id -> its webhooks' ids, oldest first
         self.records: dict[str, dict[str, dict[str, Any]]] = {}  # kind -> key -> record: a listing reads one kind
+        self._owned: dict[str, dict[str, set[str]]] = {}  # kind -> owner -> keys: see list_records
         self.chunks: dict[tuple[str, int], bytes] = {}
         self.meta: dict[str, Any] = {}
 
@@ -51,6 +52,7 @@ class MemoryStore:
         self.webhooks.clear()
         self.job_hooks.clear()
         self.records.clear()
+        self._owned.clear()
         self.chunks.clear()
         self.meta.clear()
 
@@ -181,17 +183,45 @@ class MemoryStore:
 
     # --- small service records (uploads...) and their binary chunks
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        self.records.setdefault(kind, {})[key] = value
+        records = self.records.setdefault(kind, {})
+        self._own(kind, key, records.get(key), value)
+        records[key] = value
 
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
         return self.records.get(kind, {}).get(key)
 
-    async def list_records(self, kind: str) -> dict[str, dict[str, Any]]:
-        """Every record of a kind, by key (in no particular order: sort by a field of the records)."""
-        return dict(self.records.get(kind, {}))
+    async def list_records(self, kind: str, owner: str | None = None) -> dict[str, dict[str, Any]]:
+        """Every record of a kind, by key (in no particular order: sort by a field of the records); with `owner`,
+        only those whose "owner" field is it, read through an index: one API key's galleries, faces or images
+        cost the same however many other keys have."""
+        records = self.records.get(kind, {})
+        if owner is None:
+            return dict(records)
+        return {key: records[key] for key in self._owned.get(kind, {}).get(owner, ()) if key in records}
 
     async def delete_record(self, kind: str, key: str) -> None:
-        self.records.get(kind, {}).pop(key, None)
+        self._own(kind, key, self.records.get(kind, {}).pop(key, None), None)
+
+    def _own(self, kind: str, key: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        """Keep the index by "owner" true as a record is written or deleted."""
+        before = old.get("owner") if old else None
+        after = new.get("owner") if new else None
+        owners = self._owned.setdefault(kind, {})
+        if isinstance(before, str) and before != after and before in owners:
+            owners[before].discard(key)
+            if not owners[before]:
+                del owners[before]
+        if isinstance(after, str):
+            owners.setdefault(after, set()).add(key)
+
+    def _index_records(self, kind: str) -> None:
+        """The index by "owner" of a kind whose records were all put in place at once (read from a file)."""
+        owners: dict[str, set[str]] = {}
+        for key, record in self.records.get(kind, {}).items():
+            owner = record.get("owner")
+            if isinstance(owner, str):
+                owners.setdefault(owner, set()).add(key)
+        self._owned[kind] = owners
 
     async def put_chunk(self, key: str, index: int, data: bytes) -> None:
         self.chunks[(key, index)] = data

@@ -122,3 +122,54 @@ async def test_sqlite_remembers_a_record_that_does_not_exist(tmp_path: Path) -> 
         assert await store.get_record("default_gallery", "key-a") is None
     finally:
         await store.close()
+
+
+async def own(store: MemoryStore) -> None:
+    """Faces of two API keys; one moved to the other key, one deleted, one without an owner."""
+    for n, owner in enumerate(("key-a", "key-a", "key-b", "key-a")):
+        await store.put_record("face", f"f{n}", {"owner": owner, "n": n})
+    await store.put_record("face", "f1", {"owner": "key-b", "n": 1})
+    await store.delete_record("face", "f3")
+    await store.put_record("face", "f4", {"n": 4})
+    await store.put_record("gallery", "g0", {"owner": "key-a"})
+
+
+async def check_owned(store: MemoryStore) -> None:
+    assert await store.list_records("face", "key-a") == {"f0": {"owner": "key-a", "n": 0}}
+    assert await store.list_records("face", "key-b") == {"f1": {"owner": "key-b", "n": 1},
+                                                         "f2": {"owner": "key-b", "n": 2}}
+    assert await store.list_records("face", "key-c") == {}
+    assert len(await store.list_records("face")) == 4  # f4 too, which has no owner
+    assert await store.list_records("gallery", "key-a") == {"g0": {"owner": "key-a"}}
+
+
+async def test_memory_store_lists_one_owners_records() -> None:
+    store = MemoryStore()
+    await own(store)
+    await check_owned(store)
+    await store.reset()
+    assert await store.list_records("face", "key-a") == {}
+
+
+@pytest.mark.parametrize("listed_first", [False, True])
+async def test_sqlite_store_lists_one_owners_records_after_a_reopen(tmp_path: Path, listed_first: bool) -> None:
+    store = SqliteStore(tmp_path)
+    await store.open()
+    try:
+        if listed_first:  # the kinds are whole in memory before the writes: the index follows each write
+            await store.list_records("face")
+            await store.list_records("gallery")
+        await own(store)
+        await check_owned(store)
+    finally:
+        await store.close()
+    store = SqliteStore(tmp_path)
+    await store.open()
+    try:
+        await check_owned(store)  # the index is built from the file at the first listing
+        await store.put_record("face", "f5", {"owner": "key-a", "n": 5})
+        assert set(await store.list_records("face", "key-a")) == {"f0", "f5"}
+        await store.reset()
+        assert await store.list_records("face", "key-a") == {}
+    finally:
+        await store.close()
