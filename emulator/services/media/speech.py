@@ -196,47 +196,41 @@ def generate(rng: random.Random, fake: Faker, duration: float, cast: Sequence[Sp
             sentiments.append(sentiment)
             for piece in pieces:
                 plain = plain and piece.plain
-                if not words:  # the same draws as below, only the confidence kept
-                    for _, base in piece.tokens:
-                        if base is not None:
-                            t += 0.02 + (0.1 - 0.02) * rnd()
-                            t = t + (base + (0.08 - 0) * rnd())
-                            c = 0.7 + (1.0 - 0.7) * rnd()
-                            y = c * 1000.0
-                            n = int(y + 0.5)
-                            e = y - n
-                            confidence(n / 1000 if -0.4999 < e < 0.4999 else round(c, 3))
-                    continue
                 first = len(said)
                 for word, base in piece.tokens:
-                    if base is None:
-                        at = round(t, 3)
-                        add((word, at, at, 1.0))
-                    else:
-                        t += 0.02 + (0.1 - 0.02) * rnd()
-                        ws = t
-                        t = t + (base + (0.08 - 0) * rnd())
-                        c = 0.7 + (1.0 - 0.7) * rnd()
-                        # round(x, 3), three times, inlined: n / 1000 when x * 1000 is clearly nearer n than
-                        # another integer (see _round3), round() itself when it is nearly halfway
-                        y = ws * 1000.0
-                        if 0.0 < y < 1e9:
-                            n = int(y + 0.5)
-                            e = y - n
-                            r0 = n / 1000 if -0.4999 < e < 0.4999 else round(ws, 3)
-                        else:
-                            r0 = round(ws, 3)
-                        y = t * 1000.0
-                        if 0.0 < y < 1e9:
-                            n = int(y + 0.5)
-                            e = y - n
-                            r1 = n / 1000 if -0.4999 < e < 0.4999 else round(t, 3)
-                        else:
-                            r1 = round(t, 3)
-                        y = c * 1000.0  # 700 to 1000
+                    if base is None:  # punctuation: not timed, no draw
+                        if words:
+                            at = round(t, 3)
+                            add((word, at, at, 1.0))
+                        continue
+                    t += 0.02 + (0.1 - 0.02) * rnd()
+                    ws = t
+                    t = t + (base + (0.08 - 0) * rnd())
+                    c = 0.7 + (1.0 - 0.7) * rnd()
+                    # round(x, 3) inlined: n / 1000 when x * 1000 is clearly nearer n than another integer (see
+                    # _round3), round() itself when it is nearly halfway
+                    y = c * 1000.0  # 700 to 1000
+                    n = int(y + 0.5)
+                    e = y - n
+                    c = n / 1000 if -0.4999 < e < 0.4999 else round(c, 3)
+                    if not words:  # the same draws; only the confidence is kept
+                        confidence(c)
+                        continue
+                    y = ws * 1000.0
+                    if 0.0 < y < 1e9:
                         n = int(y + 0.5)
                         e = y - n
-                        add((word, r0, r1, n / 1000 if -0.4999 < e < 0.4999 else round(c, 3)))
+                        r0 = n / 1000 if -0.4999 < e < 0.4999 else round(ws, 3)
+                    else:
+                        r0 = round(ws, 3)
+                    y = t * 1000.0
+                    if 0.0 < y < 1e9:
+                        n = int(y + 0.5)
+                        e = y - n
+                        r1 = n / 1000 if -0.4999 < e < 0.4999 else round(t, 3)
+                    else:
+                        r1 = round(t, 3)
+                    add((word, r0, r1, c))
                 if piece.kind and len(said) > first:
                     mentions.append((piece.kind, piece.mention, said[first][1], said[-1][2]))
             text = "".join(p.text for p in pieces)
