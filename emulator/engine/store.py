@@ -216,12 +216,9 @@ class MemoryStore:
 
     def _index_records(self, kind: str) -> None:
         """The index by "owner" of a kind whose records were all put in place at once (read from a file)."""
-        owners: dict[str, set[str]] = {}
+        self._owned.pop(kind, None)
         for key, record in self.records.get(kind, {}).items():
-            owner = record.get("owner")
-            if isinstance(owner, str):
-                owners.setdefault(owner, set()).add(key)
-        self._owned[kind] = owners
+            self._own(kind, key, None, record)
 
     async def put_chunk(self, key: str, index: int, data: bytes) -> None:
         self.chunks[(key, index)] = data
