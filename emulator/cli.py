@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 # No pydantic plugins in the emulator's process (a user's PYDANTIC_DISABLE_PLUGINS wins): pydantic looks for them
 # in every installed distribution's entry points when it builds the first model, ~8 ms of each start in a venv
-# with the dev tools. Set before the import below, which builds the services' models.
+# with the dev tools. Set before main() imports the services, which builds their models.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from .services.catalog import SERVICE_PACKAGES  # noqa: E402
-
 # The settings (pydantic), the engine and the services are imported by main(), once the garbage collector is
-# paused: a module-level import here would run before it.
+# paused: a module-level import here would run before it (even `services.catalog`: its package's __init__ imports
+# the engine and pydantic), and the collections it triggers cost ~60 ms of each start.
 if TYPE_CHECKING:
     from .settings import Settings
 
@@ -34,6 +33,7 @@ class Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     from . import cli_remote
+    from .services.catalog import SERVICE_PACKAGES
     from .settings import Settings
 
     p = Parser(prog=PROG, description="Local emulator of asynchronous video-AI APIs: the Valossa Core and "

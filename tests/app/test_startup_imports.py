@@ -60,6 +60,7 @@ def test_startup_leaves_the_heavy_modules_to_first_use(store: str, tmp_path: Pat
 PLUGINS = """
 import os
 import emulator.cli
+import emulator.settings
 from pydantic.plugin import _loader
 print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), _loader._plugins is None)
 """
@@ -67,10 +68,20 @@ print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), _loader._plugins is None)
 
 @pytest.mark.parametrize(("env", "seen"), [(None, "__all__ True"), ("some-plugin", "some-plugin False")])
 def test_the_cli_skips_the_pydantic_plugin_scan_unless_told(env: str | None, seen: str) -> None:
-    # Importing the CLI builds the services' models; with plugins off pydantic never reads the entry points.
+    # Importing the CLI sets the default; the settings' models are the first built, and with plugins off pydantic
+    # never reads the entry points.
     environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     if env is not None:
         environ["PYDANTIC_DISABLE_PLUGINS"] = env
     done = subprocess.run([sys.executable, "-c", PLUGINS], capture_output=True, text=True, timeout=120, check=True,
                           env=environ)
     assert done.stdout.split() == seen.split()
+
+
+def test_importing_the_cli_leaves_the_heavy_imports_to_main() -> None:
+    # main() pauses the garbage collector before it imports pydantic, the engine and the services: imported with
+    # the module, their ~90 collections would cost ~60 ms of every start (bench/README.md, the ninth round).
+    probe = "import sys, emulator.cli; print(sorted(m for m in ('pydantic', 'emulator.engine', 'emulator.services') " \
+            "if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
