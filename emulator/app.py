@@ -55,14 +55,32 @@ class Recorder:
         if not journaled and not log:
             await self.app(scope, receive, send)
             return
+        if not self.notes_status or (journaled and scope["method"] not in ("GET", "HEAD")):
+            await self._recorded(scope, receive, send, journaled, log)
+            return
+        # Most requests (the polls): the app notes its status and the journal keeps no body, so nothing is
+        # wrapped, and the journal keeps a tuple rather than a Record.
+        wall, virtual, started = wall_time(), self.now(), perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            elapsed = perf_counter() - started
+            status = scope.get(STATUS_KEY, 0)
+            if journaled:
+                journal.keep(scope, wall, virtual, status, elapsed, self.service)
+            if log:
+                self.access.write(scope["method"], scope["path"], status, elapsed)
+
+    async def _recorded(self, scope: Scope, receive: Receive, send: Send, journaled: bool, log: bool) -> None:
+        """A request with a body to keep, or to an app that does not note its status: made a Record at once."""
         record = Record(scope, wall_time(), self.now())  # kept if journaled; status stays 0 if nothing is sent
         if self.service is not None:
             record.service = self.service
         # The wrappers are made only where needed, by functions: a closure here would make `record` a cell
-        # variable, slower at each use, on every request.
+        # variable, slower at each use.
         app_send = send if self.notes_status else _status_send(record, send)
         if journaled and scope["method"] not in ("GET", "HEAD"):
-            app_receive = _body_receive(record, receive, journal.receive)
+            app_receive = _body_receive(record, receive, self.journal.receive)
         else:
             app_receive = receive
         started = perf_counter()
@@ -73,7 +91,7 @@ class Recorder:
             if self.notes_status:
                 record.status = scope.get(STATUS_KEY, 0)
             if journaled:
-                journal.finish(record, scope, elapsed)
+                self.journal.finish(record, scope, elapsed)
             if log:
                 self.access.write(scope["method"], scope["path"], record.status, elapsed)
 

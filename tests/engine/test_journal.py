@@ -179,6 +179,33 @@ async def test_ring_keeps_the_last_entries(small: httpx.AsyncClient) -> None:
     assert [e["query"]["job_id"] for e in kept] == [f"job-{n}" for n in range(3, 8)]
 
 
+async def test_polls_and_posts_read_alike_in_order(small: httpx.AsyncClient) -> None:
+    # A request without a body is kept packed until the journal is read; one with a body as a Record at once.
+    job_id = await new_job(small)
+    await small.get("/core/1.0/job_status", params={"api_key": "key-a", "job_id": job_id},
+                    headers=[("X-Trace", "one"), ("Authorization", "Bearer s3cr3t")])
+    first = await entries(small)
+    assert [(e["id"], e["method"], e["status"], e["job_id"]) for e in first] == [
+        (1, "POST", 200, job_id), (2, "GET", 200, job_id)]
+    assert first[1]["headers"]["x-trace"] == "one" and first[1]["headers"]["authorization"] == "Bearer ****"
+    assert first[1]["query"] == {"api_key": "****", "job_id": job_id}
+    for n in range(4):  # packed entries after read ones, and the ring's bound across both kinds
+        await small.get("/core/1.0/job_status", params={"api_key": "key-a", "job_id": f"job-{n}"})
+    await new_job(small)
+    again = await entries(small)
+    assert [(e["id"], e["method"]) for e in again] == [(3, "GET"), (4, "GET"), (5, "GET"), (6, "GET"), (7, "POST")]
+    assert again[0]["query"]["job_id"] == "job-0" and again[0]["status"] == 404
+    assert (await count(small, method="GET"))["count"] == 4
+
+
+@pytest.mark.parametrize("headers", [
+    [], [(b"host", b"emulator")], [(b"a", b""), (b"", b"b"), (b"a", b"1")], [(b"x-odd", b"nul\0inside")]])
+def test_packed_headers_come_back_whole(headers: list[tuple[bytes, bytes]]) -> None:
+    from emulator.engine.journal.ring import pack_headers, unpack_headers
+
+    assert unpack_headers(pack_headers(list(headers))) == headers
+
+
 async def test_clear_and_reset(client: httpx.AsyncClient) -> None:
     await new_job(client)
     await new_job(client)
