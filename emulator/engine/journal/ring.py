@@ -37,7 +37,11 @@ NO_TAGS: dict[str, Any] = {}  # shared by every untagged record: never written t
 
 def tag(scope: Scope, **fields: Any) -> None:
     """Note facts about this request for the journal (e.g. job_id=..., scenario=...)."""
-    scope.setdefault(SCOPE_KEY, {}).update(fields)
+    tags = scope.get(SCOPE_KEY)
+    if tags is None:
+        scope[SCOPE_KEY] = fields  # the call's own dict: most requests are tagged once
+    else:
+        tags.update(fields)
 
 
 def tags(scope: Scope) -> dict[str, Any]:
