@@ -6,9 +6,9 @@ scope's headers and query string, the body chunks as received, status, timings);
 formatting happen when somebody reads the journal, once per entry.
 
 A request without a body is kept as one tuple (keep()), its headers packed into one bytes object, and becomes
-a Record when the journal is first read: a Record made per request, and the header list, its tuples and their
-bytes held for 1,000 requests, cost ~8 % of a poll's throughput on a shared core (bench/README.md, the ninth
-round).
+a Record when the journal is next read: with a Record made per request and uvicorn's header list (its tuples,
+their bytes) held for 1,000 requests, the journal took ~14 points of bare Starlette's rate from a poll on a
+shared core; this way ~11 (bench/README.md, the ninth round).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Journal:
             self._packed = False
         return self._entries  # type: ignore[return-value]
 
-    # --- the hot path (app.Recorder makes each Record: real and virtual time of arrival)
+    # --- the hot path (app.Recorder: keep() for a request without a body; else a Record, its chunks, finish())
     def receive(self, record: Record, chunk: bytes) -> None:
         """A request body chunk as the app reads it."""
         record.size += len(chunk)
