@@ -36,6 +36,7 @@ class MemoryStore:
         self.job_hooks: dict[str, list[str]] = {}  # job id -> its webhooks' ids, oldest first
         self.records: dict[str, dict[str, dict[str, Any]]] = {}  # kind -> key -> record: a listing reads one kind
         self._owned: dict[str, dict[str, set[str]]] = {}  # kind -> owner -> keys: see list_records
+        self._filed: dict[str, dict[str, str]] = {}  # kind -> key -> the owner _owned files it under
         self.chunks: dict[tuple[str, int], bytes] = {}
         self.meta: dict[str, Any] = {}
 
@@ -53,6 +54,7 @@ class MemoryStore:
         self.job_hooks.clear()
         self.records.clear()
         self._owned.clear()
+        self._filed.clear()
         self.chunks.clear()
         self.meta.clear()
 
@@ -183,9 +185,8 @@ class MemoryStore:
 
     # --- small service records (uploads...) and their binary chunks
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        records = self.records.setdefault(kind, {})
-        self._own(kind, key, records.get(key), value)
-        records[key] = value
+        self.records.setdefault(kind, {})[key] = value
+        self._own(kind, key, value)
 
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
         return self.records.get(kind, {}).get(key)
@@ -197,28 +198,33 @@ class MemoryStore:
         records = self.records.get(kind, {})
         if owner is None:
             return dict(records)
-        return {key: records[key] for key in self._owned.get(kind, {}).get(owner, ()) if key in records}
+        return {key: records[key] for key in self._owned.get(kind, {}).get(owner, ())}
 
     async def delete_record(self, kind: str, key: str) -> None:
-        self._own(kind, key, self.records.get(kind, {}).pop(key, None), None)
+        self.records.get(kind, {}).pop(key, None)
+        self._own(kind, key, None)
 
-    def _own(self, kind: str, key: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-        """Keep the index by "owner" true as a record is written or deleted."""
-        before = old.get("owner") if old else None
-        after = new.get("owner") if new else None
+    def _own(self, kind: str, key: str, record: dict[str, Any] | None) -> None:
+        """File `key` under its record's "owner" (record None: deleted). Where it was filed comes from the index,
+        not from the record it replaces: a caller may have changed that dict in place before putting it back."""
+        filed = self._filed.setdefault(kind, {})
         owners = self._owned.setdefault(kind, {})
-        if isinstance(before, str) and before != after and before in owners:
+        before = filed.pop(key, None)
+        after = record.get("owner") if record else None
+        if before is not None and before != after:
             owners[before].discard(key)
             if not owners[before]:
                 del owners[before]
         if isinstance(after, str):
             owners.setdefault(after, set()).add(key)
+            filed[key] = after
 
     def _index_records(self, kind: str) -> None:
         """The index by "owner" of a kind whose records were all put in place at once (read from a file)."""
         self._owned.pop(kind, None)
+        self._filed.pop(kind, None)
         for key, record in self.records.get(kind, {}).items():
-            self._own(kind, key, None, record)
+            self._own(kind, key, record)
 
     async def put_chunk(self, key: str, index: int, data: bytes) -> None:
         self.chunks[(key, index)] = data

@@ -173,3 +173,26 @@ async def test_sqlite_store_lists_one_owners_records_after_a_reopen(tmp_path: Pa
         assert await store.list_records("face", "key-a") == {}
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_a_record_changed_in_place_and_put_back_is_filed_under_its_new_owner(tmp_path: Path, kind: str) -> None:
+    # Callers get the store's own dict back and may change it before putting it back: the index must not read
+    # the record it replaces to learn where the key was filed.
+    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path)
+    if isinstance(store, SqliteStore):
+        await store.open()
+    try:
+        await store.list_records("face")  # on SQLite: the kind whole in memory, so get_record gives the same dict
+        await store.put_record("face", "f0", {"owner": "key-a"})
+        record = await store.get_record("face", "f0")
+        assert record is not None
+        record["owner"] = "key-b"
+        await store.put_record("face", "f0", record)
+        assert await store.list_records("face", "key-a") == {}
+        assert await store.list_records("face", "key-b") == {"f0": {"owner": "key-b"}}
+        await store.delete_record("face", "f0")
+        assert await store.list_records("face", "key-b") == {}
+    finally:
+        if isinstance(store, SqliteStore):
+            await store.close()

@@ -46,7 +46,7 @@ class Galleries:
 
     async def _all(self, kind: str, owner: str, **where: Any) -> list[dict[str, Any]]:
         records = (await self.store.list_records(kind, owner)).values()  # this key's only: no scan of the others'
-        found = [r for r in records if r["owner"] == owner and all(r.get(k) == v for k, v in where.items())]
+        found = [r for r in records if all(r.get(k) == v for k, v in where.items())]
         return sorted(found, key=lambda r: r["seq"])
 
     # --- galleries
