@@ -92,6 +92,10 @@ class SqliteStore(MemoryStore):
         self._listed: set[str] = set()
         self._recent_records: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
         self._record_writes: Counter[str] = Counter()  # by kind: a listing read while one was written reads again
+        # Record writes queued so far, and of those the ones a finished group took: a record read from the file
+        # waits for the writer only while the two differ (not for every job row queued meanwhile: a Clipzy
+        # create reads its video and then waits for its own job's commit, and waited for a commit before too).
+        self._record_queued = self._record_settled = 0
 
     @property
     def uploads_dir(self) -> Path:
@@ -145,7 +149,7 @@ class SqliteStore(MemoryStore):
         self._recent_records.clear()
         self._meta_dirty.clear()
         self._hooks_dirty.clear()
-        await self._write("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
+        await self._write_record("DELETE FROM jobs; DELETE FROM webhooks; DELETE FROM records; DELETE FROM meta;", ())
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
 
     # --- the writer: one task, group commits
@@ -174,6 +178,7 @@ class SqliteStore(MemoryStore):
             await asyncio.sleep(0)  # let writes issued in the same tick join this group
             batch, waiters = self._queue, self._waiters
             self._queue, self._waiters = [], []
+            records = self._record_queued  # every record write queued so far is in this batch
             hooks = list(self._hooks_dirty.values())
             if hooks:
                 batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in hooks]
@@ -191,6 +196,7 @@ class SqliteStore(MemoryStore):
             except Exception as exc:  # surfaces to every caller of the batch
                 error = exc
             self._writing = False
+            self._record_settled = records  # on disk, or failed (their callers have the error)
             if error is None:
                 self._sent_out(hooks)
             for w in waiters:
@@ -360,7 +366,11 @@ class SqliteStore(MemoryStore):
             await super().put_record(kind, key, value)
         else:
             self._remember(kind, key, value)
-        await self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, codec.dumps(value)))
+        await self._write_record("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (kind, key, codec.dumps(value)))
+
+    async def _write_record(self, sql: str, params: tuple[Any, ...]) -> None:
+        self._record_queued += 1
+        await self._write(sql, params)
 
     async def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
         if kind in self._listed:
@@ -370,7 +380,8 @@ class SqliteStore(MemoryStore):
             record = recent[(kind, key)]
         else:
             assert self.db is not None
-            await self._settled()
+            if self._record_queued != self._record_settled:  # a record written meanwhile may have left `recent`
+                await self._settled()
             async with self.db.execute("SELECT body FROM records WHERE kind = ? AND key = ?", (kind, key)) as cur:
                 row = await cur.fetchone()
             if kind in self._listed:  # listed meanwhile
@@ -409,7 +420,7 @@ class SqliteStore(MemoryStore):
         else:
             self._remember(kind, key, None)  # known gone: no read of the file for it
         await super().delete_record(kind, key)
-        await self._write("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+        await self._write_record("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
 
     async def set_meta(self, key: str, value: Any) -> None:
         await super().set_meta(key, value)

@@ -4,7 +4,9 @@ survive a reopen, a deletion too, and reset forgets them."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +198,46 @@ async def test_a_record_changed_in_place_and_put_back_is_filed_under_its_new_own
     finally:
         if isinstance(store, SqliteStore):
             await store.close()
+
+
+async def test_sqlite_reads_a_record_without_waiting_for_other_writes_but_never_reads_one_stale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Clipzy create reads its video (often no longer among the recent records) and then waits for its job's
+    # commit: the read must not wait for a commit of job rows too. A record whose write is still on its way,
+    # and which left the recent ones meanwhile, is read only once that write is on disk.
+    monkeypatch.setattr(sqlite_store, "RECENT_RECORDS", 1)
+    store = SqliteStore(tmp_path)
+    await store.open()
+    gate = threading.Event()
+    commit = sqlite_store._commit
+
+    def held(db: Any, batch: list[Any]) -> None:
+        gate.wait(10)
+        commit(db, batch)
+
+    try:
+        await store.put_record("video", "old", {"n": 0})
+        await store.put_record("video", "other", {"n": 1})  # "old" is only in the file now
+        gate.clear()
+        monkeypatch.setattr(sqlite_store, "_commit", held)
+        # A write of something else is held in the writer: the read answers meanwhile.
+        job = asyncio.ensure_future(store._write("INSERT INTO meta VALUES ('held', '1')", ()))
+        await asyncio.sleep(0.05)
+        assert store._writing
+        assert await asyncio.wait_for(store.get_record("video", "old"), 5) == {"n": 0}
+        assert not job.done()
+        # A record write on its way (behind the held one), then pushed out of the recent records: its read
+        # waits for it rather than reading the file's older value.
+        write = asyncio.ensure_future(store.put_record("video", "old", {"n": 2}))
+        third = asyncio.ensure_future(store.put_record("video", "third", {"n": 3}))
+        await asyncio.sleep(0)
+        assert ("video", "old") not in store._recent_records
+        read = asyncio.ensure_future(store.get_record("video", "old"))
+        await asyncio.sleep(0.1)
+        assert not read.done()
+        gate.set()
+        assert await asyncio.wait_for(read, 5) == {"n": 2}
+        await asyncio.wait_for(asyncio.gather(job, write, third), 5)
+    finally:
+        gate.set()
+        await store.close()
