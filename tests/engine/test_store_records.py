@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,17 @@ import pytest
 from emulator.engine import sqlite_store
 from emulator.engine.sqlite_store import SqliteStore
 from emulator.engine.store import MemoryStore
+
+
+@asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[SqliteStore]:
+    """A SqliteStore on path, open for the block and closed after it (a reopen is another block)."""
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def fill(store: MemoryStore) -> None:
@@ -41,30 +54,22 @@ async def test_memory_store_records() -> None:
 
 @pytest.mark.parametrize("reset", [False, True])
 async def test_sqlite_store_records_survive_a_reopen(tmp_path: Path, reset: bool) -> None:
-    store = SqliteStore(tmp_path)
-    await store.open()
-    await fill(store)
-    await check(store)
-    if reset:
-        await store.reset()
-    await store.close()
-    store = SqliteStore(tmp_path)
-    await store.open()
-    try:
+    async with opened(tmp_path) as store:
+        await fill(store)
+        await check(store)
+        if reset:
+            await store.reset()
+    async with opened(tmp_path) as store:
         if reset:
             assert await store.list_records("gallery") == {} and await store.list_records("face") == {}
         else:
             await check(store)
-    finally:
-        await store.close()
 
 
 async def test_sqlite_keeps_in_memory_the_kinds_listed_and_of_the_others_the_recent_records(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_store, "RECENT_RECORDS", 2)
-    store = SqliteStore(tmp_path)
-    await store.open()
-    try:
+    async with opened(tmp_path) as store:
         for n in range(4):
             await store.put_record("video", f"v{n}", {"n": n})
         assert "video" not in store.records and list(store._recent_records) == [("video", "v2"), ("video", "v3")]
@@ -81,24 +86,20 @@ async def test_sqlite_keeps_in_memory_the_kinds_listed_and_of_the_others_the_rec
         assert not any(kind == "video" for kind, _ in store._recent_records)  # listed: all in memory now
         await store.delete_record("video", "v1")
         assert await store.get_record("video", "v1") is None and len(await store.list_records("video")) == 4
-    finally:
-        await store.close()
 
 
 async def test_sqlite_remembers_a_record_that_does_not_exist(tmp_path: Path) -> None:
     # Every new_job asks for its key's default gallery, which most keys never make: the file is read once.
-    store = SqliteStore(tmp_path)
-    await store.open()
-    assert store.db is not None
-    reads: list[str] = []
-    execute = store.db.execute
+    async with opened(tmp_path) as store:
+        assert store.db is not None
+        reads: list[str] = []
+        execute = store.db.execute
 
-    def counting(sql: str, *args: object) -> object:
-        reads.append(sql)
-        return execute(sql, *args)
+        def counting(sql: str, *args: object) -> object:
+            reads.append(sql)
+            return execute(sql, *args)
 
-    store.db.execute = counting  # type: ignore[method-assign]
-    try:
+        store.db.execute = counting  # type: ignore[method-assign]
         for _ in range(3):
             assert await store.get_record("default_gallery", "key-a") is None
         assert len(reads) == 1
@@ -115,15 +116,8 @@ async def test_sqlite_remembers_a_record_that_does_not_exist(tmp_path: Path) -> 
         await store.delete_record("default_gallery", "key-b")
         assert not any(kind == "default_gallery" for kind, _ in store._recent_records)
         assert await store.get_record("default_gallery", "key-b") is None and len(reads) == 2
-    finally:
-        store.db.execute = execute  # type: ignore[method-assign]
-        await store.close()
-    store = SqliteStore(tmp_path)  # and the file agrees
-    await store.open()
-    try:
+    async with opened(tmp_path) as store:  # and the file agrees
         assert await store.get_record("default_gallery", "key-a") is None
-    finally:
-        await store.close()
 
 
 async def own(store: MemoryStore) -> None:
@@ -155,36 +149,27 @@ async def test_memory_store_lists_one_owners_records() -> None:
 
 @pytest.mark.parametrize("listed_first", [False, True])
 async def test_sqlite_store_lists_one_owners_records_after_a_reopen(tmp_path: Path, listed_first: bool) -> None:
-    store = SqliteStore(tmp_path)
-    await store.open()
-    try:
+    async with opened(tmp_path) as store:
         if listed_first:  # the kinds are whole in memory before the writes: the index follows each write
             await store.list_records("face")
             await store.list_records("gallery")
         await own(store)
         await check_owned(store)
-    finally:
-        await store.close()
-    store = SqliteStore(tmp_path)
-    await store.open()
-    try:
+    async with opened(tmp_path) as store:
         await check_owned(store)  # the index is built from the file at the first listing
         await store.put_record("face", "f5", {"owner": "key-a", "n": 5})
         assert set(await store.list_records("face", "key-a")) == {"f0", "f5"}
         await store.reset()
         assert await store.list_records("face", "key-a") == {}
-    finally:
-        await store.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 async def test_a_record_changed_in_place_and_put_back_is_filed_under_its_new_owner(tmp_path: Path, kind: str) -> None:
     # Callers get the store's own dict back and may change it before putting it back: the index must not read
     # the record it replaces to learn where the key was filed.
-    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path)
-    if isinstance(store, SqliteStore):
-        await store.open()
-    try:
+    store_of: AbstractAsyncContextManager[MemoryStore] = (
+        nullcontext(MemoryStore()) if kind == "memory" else opened(tmp_path))
+    async with store_of as store:
         await store.list_records("face")  # on SQLite: the kind whole in memory, so get_record gives the same dict
         await store.put_record("face", "f0", {"owner": "key-a"})
         record = await store.get_record("face", "f0")
@@ -195,9 +180,6 @@ async def test_a_record_changed_in_place_and_put_back_is_filed_under_its_new_own
         assert await store.list_records("face", "key-b") == {"f0": {"owner": "key-b"}}
         await store.delete_record("face", "f0")
         assert await store.list_records("face", "key-b") == {}
-    finally:
-        if isinstance(store, SqliteStore):
-            await store.close()
 
 
 async def test_sqlite_reads_a_record_without_waiting_for_other_writes_but_never_reads_one_stale(
@@ -206,8 +188,6 @@ async def test_sqlite_reads_a_record_without_waiting_for_other_writes_but_never_
     # commit: the read must not wait for a commit of job rows too. A record whose write is still on its way,
     # and which left the recent ones meanwhile, is read only once that write is on disk.
     monkeypatch.setattr(sqlite_store, "RECENT_RECORDS", 1)
-    store = SqliteStore(tmp_path)
-    await store.open()
     gate = threading.Event()
     commit = sqlite_store._commit
 
@@ -215,29 +195,28 @@ async def test_sqlite_reads_a_record_without_waiting_for_other_writes_but_never_
         gate.wait(10)
         commit(db, batch)
 
-    try:
-        await store.put_record("video", "old", {"n": 0})
-        await store.put_record("video", "other", {"n": 1})  # "old" is only in the file now
-        gate.clear()
-        monkeypatch.setattr(sqlite_store, "_commit", held)
-        # A write of something else is held in the writer: the read answers meanwhile.
-        job = asyncio.ensure_future(store._write("INSERT INTO meta VALUES ('held', '1')", ()))
-        await asyncio.sleep(0.05)
-        assert store._writing
-        assert await asyncio.wait_for(store.get_record("video", "old"), 5) == {"n": 0}
-        assert not job.done()
-        # A record write on its way (behind the held one), then pushed out of the recent records: its read
-        # waits for it rather than reading the file's older value.
-        write = asyncio.ensure_future(store.put_record("video", "old", {"n": 2}))
-        third = asyncio.ensure_future(store.put_record("video", "third", {"n": 3}))
-        await asyncio.sleep(0)
-        assert ("video", "old") not in store._recent_records
-        read = asyncio.ensure_future(store.get_record("video", "old"))
-        await asyncio.sleep(0.1)
-        assert not read.done()
-        gate.set()
-        assert await asyncio.wait_for(read, 5) == {"n": 2}
-        await asyncio.wait_for(asyncio.gather(job, write, third), 5)
-    finally:
-        gate.set()
-        await store.close()
+    async with opened(tmp_path) as store:
+        try:
+            await store.put_record("video", "old", {"n": 0})
+            await store.put_record("video", "other", {"n": 1})  # "old" is only in the file now
+            monkeypatch.setattr(sqlite_store, "_commit", held)
+            # A write of something else is held in the writer: the read answers meanwhile.
+            job = asyncio.ensure_future(store._write("INSERT INTO meta VALUES ('held', '1')", ()))
+            await asyncio.sleep(0.05)
+            assert store._writing
+            assert await asyncio.wait_for(store.get_record("video", "old"), 5) == {"n": 0}
+            assert not job.done()
+            # A record write on its way (behind the held one), then pushed out of the recent records: its read
+            # waits for it rather than reading the file's older value.
+            write = asyncio.ensure_future(store.put_record("video", "old", {"n": 2}))
+            third = asyncio.ensure_future(store.put_record("video", "third", {"n": 3}))
+            await asyncio.sleep(0)
+            assert ("video", "old") not in store._recent_records
+            read = asyncio.ensure_future(store.get_record("video", "old"))
+            await asyncio.sleep(0.1)
+            assert not read.done()
+            gate.set()
+            assert await asyncio.wait_for(read, 5) == {"n": 2}
+            await asyncio.wait_for(asyncio.gather(job, write, third), 5)
+        finally:
+            gate.set()  # else closing would wait for the held commit
