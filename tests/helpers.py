@@ -8,11 +8,13 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from emulator.app import create_app
+from emulator.engine.sqlite_store import SqliteStore
 from emulator.settings import Settings
 
 
@@ -24,6 +26,17 @@ async def running(settings: Settings, **kwargs: Any) -> AsyncIterator[httpx.Asyn
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[SqliteStore]:
+    """A SqliteStore on path, open for the block and closed after it (a reopen is another block)."""
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def advance(client: httpx.AsyncClient, seconds: float) -> dict[str, Any]:

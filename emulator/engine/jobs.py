@@ -11,7 +11,7 @@ from .ids import IdFormat, Ids
 from .lifecycle_spec import LifecycleSpec
 from .model import Job, Step
 from .scenarios import Choice, Scenarios
-from .scheduler import Scheduler
+from .scheduler import IN_TIMER, Scheduler
 from .store import MemoryStore
 from .timelines import resolve_timeline
 
@@ -137,9 +137,10 @@ class Jobs:
         return await self.jump(job, self.lifecycle(job).failure_step(job, details))
 
     async def advance(self, job: Job) -> Job:
-        """Enter the next step now, as if its timer had fired."""
+        """Enter the next step now, as if its timer had fired; from a timer's handler (a service's queue
+        starting its next job), not waited for on disk either, as a timer's own move (_fire)."""
         if job.step + 1 < len(job.timeline):
-            await self._move(job, job.step + 1, self.clock.now())
+            await self._move(job, job.step + 1, self.clock.now(), wait=not IN_TIMER.get())
         return job
 
     async def _fire(self, job_id: str, due: float) -> None:

@@ -151,6 +151,9 @@ class Webhook:
     policy: dict[str, Any] = field(default_factory=dict)  # the scenario's webhooks block, if any
     duplicate_of: str | None = None
     series: int = 0  # index in attempts where the current delivery series began (a redelivery starts one)
+    # Never stored: its row in the store's file holds its body already (a body never changes), so a write of
+    # its new state need not write the body again (a transcript's is tens of KB).
+    stored: bool = field(default=False, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """For serializing (shares the webhook's dicts: dataclasses.asdict deep-copied the body, ~10 ms for a
@@ -162,4 +165,4 @@ class Webhook:
         return cls(**data)
 
 
-_HOOK_FIELDS = tuple(f.name for f in fields(Webhook))
+_HOOK_FIELDS = tuple(f.name for f in fields(Webhook) if f.name != "stored")

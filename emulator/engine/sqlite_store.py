@@ -20,8 +20,9 @@ import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -33,31 +34,39 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL,
     ref TEXT, next_due REAL, body TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'job',
-    step INTEGER, step_started REAL, history TEXT);
+    step INTEGER, step_started REAL, history TEXT, facts TEXT);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (service, owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, seq);
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (next_due) WHERE next_due IS NOT NULL;
-CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, body TEXT NOT NULL, payload BLOB);
 CREATE INDEX IF NOT EXISTS webhooks_job ON webhooks (json_extract(body, '$.job_id'));
 CREATE TABLE IF NOT EXISTS records (kind TEXT, key TEXT, body TEXT NOT NULL, PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
-# The whole job (its position columns emptied: the body holds it), and a move: only its position, so a timer
-# does not serialize the job's request and timeline again (that was most of new_job's cost on SQLite).
+# The whole job (its position columns emptied: the body holds it), and a move: only its position and the
+# service's facts, so a timer does not serialize the job's request and timeline again (that was most of
+# new_job's cost on SQLite), nor does a lifecycle that notes a fact as the job enters a step (the Gateway's
+# progress, at every step: a whole row each time cost its webhooks ~15 % of their rate).
 JOB_UPSERT = (
     "INSERT OR REPLACE INTO jobs (id, seq, service, owner, ref, next_due, body, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ? WHERE id = ?"
-JOB_COLUMNS = "body, step, step_started, history, next_due"
+JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ?, facts = ? WHERE id = ?"
+JOB_COLUMNS = "body, step, step_started, history, next_due, facts"
+HOOK_STATE = tuple(f.name for f in fields(Webhook) if f.name not in ("body", "stored"))
 RECENT_RECORDS = 1000  # records of a kind never listed kept in memory, the most recently used
 SCAN_BATCH = 500  # rows scan_jobs reads at a time
 END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
 
 
 META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
-# An update keeps the row's rowid: rows stay in the order the webhooks were made.
-WEBHOOK_UPSERT = "INSERT INTO webhooks VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body"
+# A webhook's row: body, its state (JSON, the webhook without its body), and payload, the body it sends (JSON),
+# written once, with the first row: an attempt's outcome rewrites only the state, not a transcript of tens of
+# KB, and the index on the job id reads a small JSON text. A row from an earlier version has its body in body
+# and no payload. An update keeps the row's rowid: rows stay in the order the webhooks were made.
+WEBHOOK_UPSERT = ("INSERT INTO webhooks VALUES (?, ?, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET body = excluded.body, payload = excluded.payload")
+WEBHOOK_STATE = "UPDATE webhooks SET body = ? WHERE id = ?"
 WEBHOOK_ORDER = " ORDER BY json_extract(body, '$.created'), rowid"
 
 
@@ -76,11 +85,12 @@ class SqliteStore(MemoryStore):
         self.db: aiosqlite.Connection | None = None  # reads
         self._wdb: sqlite3.Connection | None = None  # writes, used only in the writer thread
         self._wthread: ThreadPoolExecutor | None = None
-        self._queue: list[tuple[str, tuple[Any, ...]]] = []
+        # (statement, parameters); a move's are its job, read when its group is written (_write_loop)
+        self._queue: list[tuple[str, Any]] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._writing = False  # a group is being written
+        self._group: asyncio.Future[None] | None = None  # the group being written: done once it is
         self._meta_dirty: set[str] = set()  # note_meta keys to write with the next group
         # Webhooks to write at the end of the next group, each once, as it is then: a row per put cut the group's
         # job rows into a database trip each, and a callback's pending and delivered rows often share a group.
@@ -108,15 +118,18 @@ class SqliteStore(MemoryStore):
         async with self.db.execute("PRAGMA table_info(jobs)") as cur:
             columns = [row[1] for row in await cur.fetchall()]
         for column, kind in (("kind", "TEXT NOT NULL DEFAULT 'job'"), ("step", "INTEGER"), ("step_started", "REAL"),
-                             ("history", "TEXT")):
+                             ("history", "TEXT"), ("facts", "TEXT")):
             if column not in columns:  # a data dir from an earlier version
                 await self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        async with self.db.execute("PRAGMA table_info(webhooks)") as cur:
+            if "payload" not in [row[1] for row in await cur.fetchall()]:
+                await self.db.execute("ALTER TABLE webhooks ADD COLUMN payload BLOB")
         await self.db.commit()
         # Only the webhooks still to be sent live in memory; the others are read from the file when asked for.
-        async with self.db.execute("SELECT body FROM webhooks WHERE json_extract(body, '$.state') IN (?, ?)",
+        async with self.db.execute("SELECT body, payload FROM webhooks WHERE json_extract(body, '$.state') IN (?, ?)",
                                    UNSENT) as cur:
-            for (body,) in await cur.fetchall():
-                hook = Webhook.from_dict(json.loads(body))
+            for row in await cur.fetchall():
+                hook = _hook(*row)
                 self.webhooks[hook.id] = hook
         async with self.db.execute("SELECT key, body FROM meta") as cur:
             for key, body in await cur.fetchall():
@@ -167,8 +180,10 @@ class SqliteStore(MemoryStore):
     async def _settled(self) -> None:
         """Before reading jobs from the file: every write queued so far is committed. A job that left memory
         may have its newest state in a write that was queued without waiting (a timer's move)."""
-        if self._queue or self._writing or self._hooks_dirty:
+        if self._queue or self._hooks_dirty:
             await self._write("", ())  # nothing to run; resolves after the writes before it
+        elif self._group is not None:  # all of them in the group being written: no group of its own after it
+            await asyncio.shield(self._group)
 
     async def _write_loop(self) -> None:
         assert self._wdb is not None
@@ -178,10 +193,11 @@ class SqliteStore(MemoryStore):
             await asyncio.sleep(0)  # let writes issued in the same tick join this group
             batch, waiters = self._queue, self._waiters
             self._queue, self._waiters = [], []
+            batch = [(sql, _row(sql, params)) for sql, params in batch]
             records = self._record_queued  # every record write queued so far is in this batch
             hooks = list(self._hooks_dirty.values())
             if hooks:
-                batch += [(WEBHOOK_UPSERT, (h.id, codec.dumps(h.to_dict()))) for h in hooks]
+                batch += [_hook_row(h) for h in hooks]
                 self._hooks_dirty = {}
             if not batch:
                 continue
@@ -189,15 +205,18 @@ class SqliteStore(MemoryStore):
                 batch += [(META_UPSERT, (key, codec.dumps(self.meta[key])))
                           for key in sorted(self._meta_dirty) if key in self.meta]
                 self._meta_dirty.clear()
-            self._writing = True
+            group = self._group = asyncio.get_running_loop().create_future()
             try:
                 await self._in_writer(_commit, self._wdb, batch)
                 error: BaseException | None = None
             except Exception as exc:  # surfaces to every caller of the batch
                 error = exc
-            self._writing = False
+            self._group = None
+            group.set_result(None)  # settled: on disk, or failed (its writers have the error)
             self._record_settled = records  # on disk, or failed (their callers have the error)
             if error is None:
+                for hook in hooks:
+                    hook.stored = True
                 self._sent_out(hooks)
             for w in waiters:
                 if not w.done():
@@ -209,26 +228,21 @@ class SqliteStore(MemoryStore):
     def _evict(self, job: Job) -> None:
         pass  # in the file already: read back from there when asked for
 
+    # A job's row (put_job) or move (move_job) is written as the job is when its group is written, not as it was
+    # when the call queued it: what its lifecycle notes as the job enters a step (on_enter runs after the move,
+    # in the same tick: the Gateway's progress and worker) goes with the move, with no row of its own.
     async def put_job(self, job: Job, *, wait: bool = True) -> None:
-        self._cache(job)
-        body = codec.dumps(job.to_dict())
-        params = (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, body, job.kind)
-        if wait:
-            await self._write(JOB_UPSERT, params)
-        else:
-            self._queue.append((JOB_UPSERT, params))
-            self._wake.set()
+        await self._job_write(JOB_UPSERT, job, wait)
 
     async def move_job(self, job: Job, *, wait: bool = True) -> None:
+        await self._job_write(JOB_MOVE, job, wait)
+
+    async def _job_write(self, sql: str, job: Job, wait: bool) -> None:
         self._cache(job)
-        # At an end the job in memory has settled its timeline to the end step; the body in the file still has
-        # the whole timeline, and the end is its last step (the timeline changes only by a jump, written whole).
-        step = END if job.next_due is None and job.step == len(job.timeline) - 1 else job.step
-        params = (job.next_due, step, job.step_started, codec.dumps(job.history), job.id)
         if wait:
-            await self._write(JOB_MOVE, params)
+            await self._write(sql, job)
         else:
-            self._queue.append((JOB_MOVE, params))
+            self._queue.append((sql, job))
             self._wake.set()
 
     async def get_job(self, job_id: str) -> Job | None:
@@ -336,9 +350,9 @@ class SqliteStore(MemoryStore):
         if hook is not None:
             return hook
         assert self.db is not None
-        async with self.db.execute("SELECT body FROM webhooks WHERE id = ?", (hook_id,)) as cur:
+        async with self.db.execute("SELECT body, payload FROM webhooks WHERE id = ?", (hook_id,)) as cur:
             row = await cur.fetchone()
-        return None if row is None else self.webhooks.get(hook_id) or Webhook.from_dict(json.loads(row[0]))
+        return None if row is None else self.webhooks.get(hook_id) or _hook(*row)
 
     async def list_webhooks(self, job_id: str | None = None, *, state: str | None = None) -> list[Webhook]:
         """With a state, the file is filtered on it (a long run's outbox holds every callback ever sent): rows in
@@ -353,11 +367,11 @@ class SqliteStore(MemoryStore):
         if state is not None:
             where.append("(json_extract(body, '$.state') = ? OR id IN (SELECT value FROM json_each(?)))")
             params += [state, json.dumps(list(self.webhooks))]
-        sql = "SELECT id, body FROM webhooks" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT id, body, payload FROM webhooks" + (" WHERE " + " AND ".join(where) if where else "")
         async with self.db.execute(sql + WEBHOOK_ORDER, params) as cur:
             rows = await cur.fetchall()
         live = self.webhooks  # the very objects being sent
-        hooks = [live.get(i) or Webhook.from_dict(json.loads(body)) for i, body in rows]
+        hooks = [live.get(i) or _hook(body, payload) for i, body, payload in rows]
         return hooks if state is None else [h for h in hooks if h.state == state]
 
     async def put_record(self, kind: str, key: str, value: dict[str, Any]) -> None:
@@ -455,15 +469,50 @@ class SqliteStore(MemoryStore):
             return None
 
 
+def _row(sql: str, params: Any) -> tuple[Any, ...]:
+    """A queued write's parameters: a job's (JOB_UPSERT, JOB_MOVE) from the job as it is now."""
+    if sql is JOB_MOVE:
+        job: Job = params
+        # At an end the job in memory has settled its timeline to the end step; the body in the file still has
+        # the whole timeline, and the end is its last step (the timeline changes only by a jump, written whole).
+        step = END if job.next_due is None and job.step == len(job.timeline) - 1 else job.step
+        return (job.next_due, step, job.step_started, codec.dumps(job.history), codec.dumps(job.facts), job.id)
+    if sql is JOB_UPSERT:
+        job = params
+        return (job.id, job.seq, job.service, job.owner, job.ref, job.next_due, codec.dumps(job.to_dict()),
+                job.kind)
+    return cast(tuple[Any, ...], params)
+
+
+def _hook_row(hook: Webhook) -> tuple[str, tuple[Any, ...]]:
+    """The write of a webhook as it is now: its state only, once its row (with the body) is in the file."""
+    state = codec.dumps({name: getattr(hook, name) for name in HOOK_STATE})
+    if hook.stored:
+        return WEBHOOK_STATE, (state, hook.id)
+    return WEBHOOK_UPSERT, (hook.id, state, codec.dumpb(hook.body))
+
+
+def _hook(body: str, payload: bytes | None) -> Webhook:
+    """A webhook from its row; one from an earlier version (no payload) gets a payload at its next write."""
+    data = json.loads(body)
+    if payload is not None:
+        data["body"] = json.loads(payload)
+    hook = Webhook.from_dict(data)
+    hook.stored = payload is not None
+    return hook
+
+
 def _job(row: Any) -> Job:
-    """A job from (body, step, step_started, history, next_due): the position columns, when a move wrote
-    them, are newer than the body."""
-    body, step, step_started, history, next_due = row
+    """A job from (body, step, step_started, history, next_due, facts): the columns a move wrote, when it did,
+    are newer than the body (a row written by an earlier version has no facts column set)."""
+    body, step, step_started, history, next_due, facts = row
     data = json.loads(body)
     if history is not None:
         if step == END:
             step = len(data["timeline"]) - 1
         data.update(step=step, step_started=step_started, history=json.loads(history), next_due=next_due)
+    if facts is not None:
+        data["facts"] = json.loads(facts)
     job = Job.from_dict(data)
     job.settle()
     return job

@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import opened
 
 from emulator.engine import sqlite_store
-from emulator.engine.sqlite_store import SqliteStore
 from emulator.engine.store import MemoryStore
-
-
-@asynccontextmanager
-async def opened(path: Path) -> AsyncIterator[SqliteStore]:
-    """A SqliteStore on path, open for the block and closed after it (a reopen is another block)."""
-    store = SqliteStore(path)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def fill(store: MemoryStore) -> None:
@@ -203,7 +191,7 @@ async def test_sqlite_reads_a_record_without_waiting_for_other_writes_but_never_
             # A write of something else is held in the writer: the read answers meanwhile.
             job = asyncio.ensure_future(store._write("INSERT INTO meta VALUES ('held', '1')", ()))
             await asyncio.sleep(0.05)
-            assert store._writing
+            assert store._group is not None
             assert await asyncio.wait_for(store.get_record("video", "old"), 5) == {"n": 0}
             assert not job.done()
             # A record write on its way (behind the held one), then pushed out of the recent records: its read

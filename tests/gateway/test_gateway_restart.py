@@ -1,5 +1,6 @@
-"""The gateway's queue after a restart on the SQLite store: jobs waiting for a worker when the server stopped
-start when one is free, in priority order, without a new request."""
+"""The gateway's queue on the SQLite store: jobs waiting for a worker when the server stopped start when one is
+free, in priority order, without a new request; a job keeps its worker across a restart; and no move the queue
+makes from a timer waits for a commit."""
 
 from __future__ import annotations
 
@@ -34,3 +35,57 @@ async def test_waiting_jobs_resume_after_a_restart(tmp_path: Path) -> None:
         await advance(client, 1)
         for job_id in (first, low, high):
             assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] == "completed"
+
+
+async def test_a_job_keeps_its_worker_and_progress_after_a_restart(tmp_path: Path) -> None:
+    """The worker and the last progress are facts the job notes as it enters a step: they go with the move."""
+    settings = Settings(data_dir=tmp_path, time_scale=0, seed=4, gateway={"workers": 2})
+    wall = Wall()
+    async with running(settings, wall=wall) as client:
+        auth = await bearer(client)
+        ids = [(await create(client, auth, "transcriptions", transcription()))["data"]["id"] for _ in range(3)]
+        await advance(client, 6)  # picked up: two processing, one waiting
+        before = {j: (await get(client, auth, "transcriptions", j)) for j in ids}
+        assert sorted(str(b["meta"]["system"].get("worker_id")) for b in before.values()) == \
+            ["None", "wk_001", "wk_002"]
+        first = next(j for j in ids if before[j]["meta"]["system"].get("worker_id") == "wk_002")
+        for _ in range(200):  # into its second step of processing (progress 25 to 50)
+            if (await get(client, auth, "transcriptions", first))["attributes"]["progress"] >= 25:
+                break
+            await advance(client, 1)
+        r = await client.post(f"/_emulator/jobs/{first}/fail", json={})
+        assert r.status_code == 200, r.text
+        failed = await get(client, auth, "transcriptions", first)
+        assert failed["attributes"]["status"] == "failed" and failed["attributes"]["progress"] == 25
+        stopped = {j: (await get(client, auth, "transcriptions", j)) for j in ids}  # the waiting one took wk_002
+        assert sorted(b["meta"]["system"]["worker_id"] for b in stopped.values()) == ["wk_001", "wk_002", "wk_002"]
+    async with running(settings, wall=wall) as client:
+        assert {j: (await get(client, auth, "transcriptions", j)) for j in ids} == stopped
+        await advance(client, 100_000)
+        for job_id in ids:
+            assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] in ("completed",
+                                                                                                   "failed")
+
+
+async def test_no_timer_waits_for_a_commit_to_move_a_job(tmp_path: Path) -> None:
+    """A gateway job starts when a worker is free, in a timer of the queue's: that move is no more waited for on
+    disk than a timer's own (its callback's attempt waits for the commit before it is sent)."""
+    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=4)) as client:
+        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
+        auth = await bearer(client)
+        created = [await create(client, auth, "transcriptions", transcription()) for _ in range(3)]
+        waited: list[tuple[str, bool]] = []
+        real_move = engine.store.move_job
+
+        async def recorded(job, *, wait=True):  # type: ignore[no-untyped-def]
+            waited.append((job.state, wait))
+            await real_move(job, wait=wait)
+
+        engine.store.move_job = recorded
+        await advance(client, 100_000)
+        engine.store.move_job = real_move
+        assert ("processing", False) in waited and ("completed", False) in waited
+        assert [w for w in waited if w[1]] == []
+        for job in created:
+            r = await client.get(f"/v1/transcriptions/{job['data']['id']}", headers=auth)
+            assert r.json()["data"]["attributes"]["status"] == "completed"

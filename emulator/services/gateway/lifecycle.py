@@ -167,7 +167,9 @@ class GatewayLifecycle(ServiceLifecycle):
         elif progress is not None:
             facts.progress = int(progress)
         await self.queue.entered(job)
-        await self.engine.store.put_job(job, wait=False)  # the facts just set
+        if previous is None:  # planned: its timeline changed, it is written whole
+            await self.engine.store.put_job(job, wait=False)
+        # Else the facts just set go with the move's row (a store writes a move as the job is by then).
         await self._webhook(job, previous)
         await self.queue.after(job)
 
