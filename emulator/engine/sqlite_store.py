@@ -1,9 +1,10 @@
 """The default store: SQLite (WAL) through aiosqlite, upload chunks as files under <data_dir>/uploads.
 
-Reads of hot jobs come from memory, so polling costs no I/O: every job with a pending timer (its timer will
-need it), plus a small cache of the ended jobs written or read most recently. Memory grows with the jobs in
-flight, not with the jobs stored: a few thousand cached ended jobs serve any test, and holding tens of
-thousands more kept a large, fragmented heap that slowed every request. Writes are queued and
+Reads of hot jobs come from memory, so polling costs no I/O: every job in flight (a job with a pending timer,
+or held waiting for a worker: its timer or its service's queue will need it), plus a small cache of the ended
+jobs written or read most recently. Memory grows with the jobs in flight, not with the jobs stored: a few
+thousand cached ended jobs serve any test, and holding tens of thousands more kept a large, fragmented heap
+that slowed every request. Writes are queued and
 committed in groups by one writer task; each caller awaits the commit of the group that holds its write,
 so a request that answered 200 has its job on disk. A group goes to the database in one trip, on a
 connection of its own in a thread of its own: statement by statement through aiosqlite, the hand-offs

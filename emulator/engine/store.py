@@ -29,7 +29,9 @@ class MemoryStore:
     keep_written = False  # SqliteStore: True (a read from its file costs much more than decoding)
 
     def __init__(self) -> None:
-        self.active: dict[str, Job] = {}  # jobs with a pending timer
+        # Jobs in flight: with a pending timer, or held in a step with no end of its own (waiting for a worker,
+        # on hold): a timer or a service's queue reads them next, and never waits on I/O for them.
+        self.active: dict[str, Job] = {}
         self.jobs: OrderedDict[str, Job] = OrderedDict()  # ended jobs, oldest read (or write) first
         self.cold = ColdJobs()
         self.webhooks: dict[str, Webhook] = {}  # SqliteStore: only those still to be sent (pending or held)
@@ -60,7 +62,7 @@ class MemoryStore:
 
     # --- jobs
     def _cache(self, job: Job, *, read: bool = False) -> None:
-        if job.next_due is not None:
+        if job.next_due is not None or job.step + 1 < len(job.timeline):
             self.active[job.id] = job
             self.jobs.pop(job.id, None)
             return

@@ -1,14 +1,16 @@
 """The gateway's queue on the SQLite store: jobs waiting for a worker when the server stopped start when one is
-free, in priority order, without a new request; a job keeps its worker across a restart; and no move the queue
-makes from a timer waits for a commit."""
+free, in priority order, without a new request; a job keeps its worker across a restart; no move the queue
+makes from a timer waits for a commit, nor does it read a waiting job from the file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gateway_client import advance, bearer, create, get, transcription
 from helpers import Wall, running
 
+from emulator.engine.store import MemoryStore
 from emulator.settings import Settings
 
 
@@ -89,3 +91,28 @@ async def test_no_timer_waits_for_a_commit_to_move_a_job(tmp_path: Path) -> None
         for job in created:
             r = await client.get(f"/v1/transcriptions/{job['data']['id']}", headers=auth)
             assert r.json()["data"]["attributes"]["status"] == "completed"
+
+
+async def test_jobs_waiting_for_a_worker_are_started_from_memory(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many wait, and however few ended jobs the store keeps in memory, the queue never reads the next
+    job from the file (which would wait for the writes queued so far, one job start at a time)."""
+    monkeypatch.setattr(MemoryStore, "recent_size", 2)
+    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=4, gateway={"workers": 1})) as client:
+        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
+        auth = await bearer(client)
+        ids = [(await create(client, auth, "transcriptions", transcription()))["data"]["id"] for _ in range(8)]
+        reads: list[str] = []
+        real_get = engine.store.get_job
+
+        async def counted(job_id: str):  # type: ignore[no-untyped-def]
+            if engine.store._cached(job_id) is None:
+                reads.append(job_id)
+            return await real_get(job_id)
+
+        engine.store.get_job = counted
+        await advance(client, 100_000)
+        engine.store.get_job = real_get
+        assert reads == []
+        for job_id in ids:
+            assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] == "completed"
