@@ -167,7 +167,8 @@ class SqliteStore(MemoryStore):
         shutil.rmtree(self.uploads_dir, ignore_errors=True)
 
     # --- the writer: one task, group commits
-    async def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+    async def _write(self, sql: str, params: Any) -> None:
+        """params: a tuple, or a job (JOB_UPSERT, JOB_MOVE), read when its group is made (_row)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((sql, params))
         self._waiters.append(future)
