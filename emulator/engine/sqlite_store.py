@@ -4,12 +4,11 @@ Reads of hot jobs come from memory, so polling costs no I/O: every job in flight
 or held waiting for a worker: its timer or its service's queue will need it), plus a small cache of the ended
 jobs written or read most recently. Memory grows with the jobs in flight, not with the jobs stored: a few
 thousand cached ended jobs serve any test, and holding tens of thousands more kept a large, fragmented heap
-that slowed every request. Writes are queued and
-committed in groups by one writer task; each caller awaits the commit of the group that holds its write,
-so a request that answered 200 has its job on disk. A group goes to the database in one trip, on a
-connection of its own in a thread of its own: statement by statement through aiosqlite, the hand-offs
-between threads cost more than SQLite itself (new_job creates, timers move and end jobs: a group mixes
-statements). Reads go through aiosqlite; WAL lets them run beside the writer.
+that slowed every request. Writes are queued and committed in groups by one writer task; each caller awaits
+the commit of the group that holds its write, so a request that answered 200 has its job on disk. A group goes
+to the database in one trip, on a connection of its own in a thread of its own: statement by statement through
+aiosqlite, the hand-offs between threads cost more than SQLite itself (new_job creates, timers move and end
+jobs: a group mixes statements). Reads go through aiosqlite; WAL lets them run beside the writer.
 """
 
 from __future__ import annotations
@@ -54,7 +53,6 @@ JOB_UPSERT = (
 )
 JOB_MOVE = "UPDATE jobs SET next_due = ?, step = ?, step_started = ?, history = ?, facts = ? WHERE id = ?"
 JOB_COLUMNS = "body, step, step_started, history, next_due, facts"
-HOOK_STATE = tuple(f.name for f in fields(Webhook) if f.name not in ("body", "stored"))
 RECENT_RECORDS = 1000  # records of a kind never listed kept in memory, the most recently used
 SCAN_BATCH = 500  # rows scan_jobs reads at a time
 END = -1  # the step column of a job moved to its end: the last step of the timeline in its body
@@ -68,6 +66,7 @@ META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 WEBHOOK_UPSERT = ("INSERT INTO webhooks VALUES (?, ?, ?) "
                   "ON CONFLICT (id) DO UPDATE SET body = excluded.body, payload = excluded.payload")
 WEBHOOK_STATE = "UPDATE webhooks SET body = ? WHERE id = ?"
+HOOK_STATE = tuple(f.name for f in fields(Webhook) if f.name not in ("body", "stored"))  # the state's fields
 WEBHOOK_ORDER = " ORDER BY json_extract(body, '$.created'), rowid"
 
 
@@ -86,7 +85,7 @@ class SqliteStore(MemoryStore):
         self.db: aiosqlite.Connection | None = None  # reads
         self._wdb: sqlite3.Connection | None = None  # writes, used only in the writer thread
         self._wthread: ThreadPoolExecutor | None = None
-        # (statement, parameters); a move's are its job, read when its group is written (_write_loop)
+        # (statement, parameters); a job's write (JOB_UPSERT, JOB_MOVE) has the job, read when its group is made
         self._queue: list[tuple[str, Any]] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
