@@ -28,6 +28,10 @@ class Lifecycle(Protocol):
     def timeline(self, job: Job) -> list[Step]:
         """The steps a new job goes through (its state table resolved for this job)."""
 
+    def planned(self, job: Job) -> None:
+        """A new job's timeline is resolved (its own or its scenario's): a last change to it before the job is
+        first written and entered (the Gateway's queue adds the steps where a job waits for a worker)."""
+
     async def on_enter(self, job: Job, previous: str | None) -> None:
         """Side effects of entering job.current (e.g. a callback on a terminal state)."""
 
@@ -97,6 +101,7 @@ class Jobs:
             job.timeline = resolve_timeline(scenario, lifecycle.spec, float(job.media.get("duration_s") or 0))
         else:
             job.timeline = lifecycle.timeline(job)
+        lifecycle.planned(job)
         self._enter(job, 0, now)
         self.store.note_meta("job_seq", self.seq)
         entered = len(job.history)

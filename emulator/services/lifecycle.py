@@ -18,6 +18,9 @@ class ServiceLifecycle:
     kind: str = "job"
     id_format: IdFormat | None = None  # UUIDs
 
+    def planned(self, job: Job) -> None:
+        """A new job's timeline as resolved is the one it runs."""
+
 
 class Fact(Generic[T]):
     """One service-owned fact of a job, read and written through a JobFacts view: `transcript = Fact[list]()`.

@@ -184,6 +184,9 @@ async def test_webhooks_out_of_order_newest_first(client: httpx.AsyncClient, rec
         def timeline(self, job):  # type: ignore[no-untyped-def]
             return default_timeline(60)
 
+        def planned(self, job):  # type: ignore[no-untyped-def]
+            pass
+
         async def on_enter(self, job, previous):  # type: ignore[no-untyped-def]
             await engine.webhooks.enqueue("chatty", receiver.url, {"state": job.state, "n": len(job.history)},
                                           job=job)

@@ -1,15 +1,17 @@
 """The gateway's queue on the SQLite store: jobs waiting for a worker when the server stopped start when one is
 free, in priority order, without a new request; a job keeps its worker across a restart; no move the queue
-makes from a timer waits for a commit, nor does it read a waiting job from the file."""
+makes from a timer waits for a commit, nor does it read a waiting job from the file; a job is written whole once."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gateway_client import advance, bearer, create, get, transcription
 from helpers import Wall, running
 
+from emulator.engine import sqlite_store
 from emulator.engine.store import MemoryStore
 from emulator.settings import Settings
 
@@ -116,3 +118,22 @@ async def test_jobs_waiting_for_a_worker_are_started_from_memory(tmp_path: Path,
         assert reads == []
         for job_id in ids:
             assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] == "completed"
+
+
+async def test_a_job_is_written_whole_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its queue plans a new job's waiting steps before it is first written; every move after writes only the
+    job's position and facts."""
+    whole: list[str] = []
+    commit = sqlite_store._commit
+
+    def seen(db: Any, batch: list[Any]) -> None:
+        whole.extend(params[0] for sql, params in batch if sql is sqlite_store.JOB_UPSERT)
+        commit(db, batch)
+
+    monkeypatch.setattr(sqlite_store, "_commit", seen)
+    async with running(Settings(data_dir=tmp_path, time_scale=0, seed=4)) as client:
+        auth = await bearer(client)
+        job_id = (await create(client, auth, "transcriptions", transcription()))["data"]["id"]
+        await advance(client, 100_000)
+        assert (await get(client, auth, "transcriptions", job_id))["attributes"]["status"] == "completed"
+    assert whole == [job_id]

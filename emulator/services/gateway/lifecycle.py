@@ -148,6 +148,9 @@ class GatewayLifecycle(ServiceLifecycle):
     def timeline(self, job: Job) -> list[Step]:
         return default_timeline(processing_seconds(self.kind, job, self.engine.seed))
 
+    def planned(self, job: Job) -> None:
+        self.queue.plan(job)  # before the job is first written: it is written whole once
+
     def success_step(self, job: Job) -> Step:
         return Step("completed", None, state_defaults("completed"), (100.0, 100.0))
 
@@ -159,17 +162,16 @@ class GatewayLifecycle(ServiceLifecycle):
 
     async def on_enter(self, job: Job, previous: str | None) -> None:
         facts = GatewayFacts(job)
-        if previous is None:
-            self.queue.plan(job)
         progress = job.progress(job.step_started)
         if job.state == "completed":
             facts.progress = None  # progress() says 100: an ended job stores no more than it needs
         elif progress is not None:
             facts.progress = int(progress)
         await self.queue.entered(job)
-        if previous is None:  # planned: its timeline changed, it is written whole
-            await self.engine.store.put_job(job, wait=False)
-        # Else the facts just set go with the move's row (a store writes a move as the job is by then).
+        # The facts just set go with the move's row (a store writes a move as the job is by then). At creation
+        # the job's row is written already: a job that starts processing has taken a worker since.
+        if previous is None and job.state == "processing":
+            await self.engine.store.move_job(job, wait=False)
         await self._webhook(job, previous)
         await self.queue.after(job)
 
