@@ -155,10 +155,10 @@ class Webhook:
     # its new state need not write the body again (a transcript's is tens of KB).
     stored: bool = field(default=False, compare=False, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, body: bool = True) -> dict[str, Any]:
         """For serializing (shares the webhook's dicts: dataclasses.asdict deep-copied the body, ~10 ms for a
-        transcript, at every write of the webhook)."""
-        return {name: getattr(self, name) for name in _HOOK_FIELDS}
+        transcript, at every write of the webhook); body=False: its state only, without the body it sends."""
+        return {name: getattr(self, name) for name in (_HOOK_FIELDS if body else _HOOK_STATE)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Webhook:
@@ -166,3 +166,4 @@ class Webhook:
 
 
 _HOOK_FIELDS = tuple(f.name for f in fields(Webhook) if f.name != "stored")
+_HOOK_STATE = tuple(name for name in _HOOK_FIELDS if name != "body")

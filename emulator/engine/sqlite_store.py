@@ -20,7 +20,6 @@ import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -66,7 +65,6 @@ META_UPSERT = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 WEBHOOK_UPSERT = ("INSERT INTO webhooks VALUES (?, ?, ?) "
                   "ON CONFLICT (id) DO UPDATE SET body = excluded.body, payload = excluded.payload")
 WEBHOOK_STATE = "UPDATE webhooks SET body = ? WHERE id = ?"
-HOOK_STATE = tuple(f.name for f in fields(Webhook) if f.name not in ("body", "stored"))  # the state's fields
 WEBHOOK_ORDER = " ORDER BY json_extract(body, '$.created'), rowid"
 
 
@@ -487,7 +485,7 @@ def _row(sql: str, params: Any) -> tuple[Any, ...]:
 
 def _hook_row(hook: Webhook) -> tuple[str, tuple[Any, ...]]:
     """The write of a webhook as it is now: its state only, once its row (with the body) is in the file."""
-    state = codec.dumps({name: getattr(hook, name) for name in HOOK_STATE})
+    state = codec.dumps(hook.to_dict(body=False))
     if hook.stored:
         return WEBHOOK_STATE, (state, hook.id)
     return WEBHOOK_UPSERT, (hook.id, state, codec.dumpb(hook.body))
