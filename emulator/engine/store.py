@@ -62,7 +62,7 @@ class MemoryStore:
 
     # --- jobs
     def _cache(self, job: Job, *, read: bool = False) -> None:
-        if job.next_due is not None or job.step + 1 < len(job.timeline):
+        if not job.terminal:  # a timer pending, or held in a step with no end of its own
             self.active[job.id] = job
             self.jobs.pop(job.id, None)
             return
