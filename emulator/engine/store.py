@@ -91,7 +91,8 @@ class MemoryStore:
         self._cache(job)
 
     async def move_job(self, job: Job, *, wait: bool = True) -> None:
-        """The job moved along its timeline and nothing else changed: a store may write only its position."""
+        """The job moved along its timeline, or its service noted facts: nothing else changed (not its request
+        or timeline), so a store may write only its position and facts."""
         await self.put_job(job, wait=wait)
 
     async def get_job(self, job_id: str) -> Job | None:

@@ -91,7 +91,7 @@ class ClipzyLifecycle(ServiceLifecycle):
         if facts.plan is None:  # a scenario's timeline (the built-in one noted its plan as it was made)
             facts.plan = [_mark(step) for step in job.timeline] if job.step == len(job.history) - 1 else []
             job.memo.clear()  # a view made before the plan was known
-            await self.engine.store.put_job(job, wait=False)
+            await self.engine.store.move_job(job, wait=False)  # a fact: written with the job's position
         url = job.request.get("webhook_url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
             await self.engine.webhooks.enqueue(SERVICE, url, self.webhook_body(job), job=job, event=job.state)

@@ -171,7 +171,7 @@ class GatewayLifecycle(ServiceLifecycle):
         # The facts just set go with the move's row (a store writes a move as the job is by then). At creation
         # the job's row is written already: a job that starts processing has taken a worker since.
         if previous is None and job.state == "processing":
-            await self.engine.store.move_job(job, wait=False)
+            await self.engine.store.move_job(job, wait=False)  # a fact: written with the job's position
         await self._webhook(job, previous)
         await self.queue.after(job)
 

@@ -108,7 +108,7 @@ class ValossaLifecycle(ServiceLifecycle):
                 await self.engine.jobs.jump(job, error_step(problem, "finished"))
                 return
             if facts.transcript is not None:
-                await self.engine.store.put_job(job)
+                await self.engine.store.move_job(job)  # a fact: written with the job's position
         url = (job.request.get("callback") or {}).get("url")
         if url and job.state in TERMINAL and previous not in TERMINAL:
             await self.engine.webhooks.enqueue(SERVICE, url, self.view(job), job=job, event=job.state)
